@@ -1,0 +1,110 @@
+// Package backend picks and opens the GoMLX compute backend every tfvision command runs on.
+//
+// The default is XLA when a PJRT plugin is installed (CUDA first), otherwise the pure-Go
+// backend. A backend the user names explicitly that fails to load is an error naming what
+// was tried — never a silent fallback.
+package backend
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+	"strings"
+
+	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/gobackend"
+	"github.com/gomlx/go-xla/compute/xla"
+)
+
+// EnvVar is GoMLX's own variable; tfvision honours it below --backend and the config key.
+const EnvVar = compute.ConfigEnvVar
+
+// GoDefault configures the pure-Go backend. Its default worker pool deadlocks on 2-core
+// machines (nested waits in erf/GELU, conv and reduce-window ops); unlimited parallelism
+// avoids the starvation and measured no slower.
+const GoDefault = "go:parallelism=-1"
+
+func init() {
+	// Plugins are never downloaded behind the user's back (and the download would fail on
+	// closed networks); `backend: xla:cuda` with auto_install opt-in is the explicit path.
+	xla.EnableAutoInstall(false)
+}
+
+// Options refine Open.
+type Options struct {
+	// AutoInstall lets the XLA backend download a missing PJRT plugin (off by default).
+	AutoInstall bool
+}
+
+// Resolve turns a requested spec ("" or "auto" = choose) into the spec Open will use,
+// consulting $GOMLX_BACKEND when spec is empty.
+func Resolve(spec string) string {
+	if spec == "" {
+		spec = os.Getenv(EnvVar)
+	}
+	spec = strings.TrimSpace(spec)
+	switch spec {
+	case "", "auto":
+		if plugins := xla.GetAvailablePlugins(); len(plugins) > 0 {
+			return "xla:" + plugins[0]
+		}
+		return GoDefault
+	case "go":
+		return GoDefault
+	}
+	return spec
+}
+
+// Open opens the backend for spec (see Resolve). Specs: "go[:options]", "xla:cuda",
+// "xla:cpu", "xla:/abs/path/pjrt_plugin.so[,option=value…]" (options: memory_fraction,
+// preallocate, allocator, visible_devices).
+func Open(spec string, opts Options) (b compute.Backend, err error) {
+	resolved := Resolve(spec)
+	if opts.AutoInstall {
+		xla.EnableAutoInstall(true)
+		defer xla.EnableAutoInstall(false)
+	}
+	name, _, _ := strings.Cut(resolved, ":")
+	if name == "go" {
+		// gobackend prints its parallelism setting to stdout; keep stdout for results.
+		return openQuiet(func() (compute.Backend, error) {
+			return gobackend.New(strings.TrimPrefix(strings.TrimPrefix(resolved, "go"), ":"))
+		}, resolved)
+	}
+	defer func() {
+		// compute.NewWithConfig panics on unknown backend names.
+		if r := recover(); r != nil {
+			b, err = nil, fmt.Errorf("open backend %q: %v", resolved, r)
+		}
+	}()
+	b, err = compute.NewWithConfig(resolved)
+	if err != nil {
+		hint := "install a PJRT plugin (e.g. the CUDA one from a jax-cuda wheel) and pass its absolute path as xla:/path/pjrt_c_api_gpu_plugin.so, or use --backend go"
+		return nil, fmt.Errorf("open backend %q (requested %q; available plugins: %v): %w\n  hint: %s",
+			resolved, spec, xla.GetAvailablePlugins(), err, hint)
+	}
+	return b, nil
+}
+
+func openQuiet(open func() (compute.Backend, error), spec string) (compute.Backend, error) {
+	stdout := os.Stdout
+	if devnull, err := os.Open(os.DevNull); err == nil {
+		os.Stdout = devnull
+		defer func() { os.Stdout = stdout; devnull.Close() }()
+	}
+	b, err := open()
+	if err != nil {
+		return nil, fmt.Errorf("open backend %q: %w", spec, err)
+	}
+	return b, nil
+}
+
+// Describe is the one-line summary printed at start: backend, devices and host.
+func Describe(b compute.Backend) string {
+	n := b.NumDevices()
+	return fmt.Sprintf("backend %s (%s), %d device(s), host %d CPU cores", b.Name(), b.Description(), n, runtime.NumCPU())
+}
+
+// ErrNoDevice is returned when a backend reports no devices.
+var ErrNoDevice = errors.New("backend reports no devices")

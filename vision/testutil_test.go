@@ -1,0 +1,30 @@
+package vision
+
+import (
+	"sync"
+	"testing"
+
+	"github.com/gomlx/compute"
+	"github.com/tfvision/tfvision/backend"
+)
+
+var testBackend = sync.OnceValues(func() (compute.Backend, error) { return backend.Open("go", backend.Options{}) })
+
+func goBackend(t testing.TB) compute.Backend {
+	t.Helper()
+	b, err := testBackend()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// tiny is a model small enough for unit tests on 2 cores.
+func tiny(kind Kind) Config {
+	c := Config{Kind: kind, ImageSize: 8, Patch: 4, Channels: 3, Dim: 16, Depth: 2, Heads: 2,
+		NumClasses: 5, QKVTokens: 12, ProjTokens: 10, FFNTokens: 24}
+	if kind == KindViT {
+		c.QKVTokens, c.ProjTokens, c.FFNTokens = 0, 0, 0
+	}
+	return c
+}
