@@ -214,4 +214,3 @@ func TestConfigValidationNamesTheKey(t *testing.T) {
 		t.Errorf("unknown preset error should list the presets, got %v", err)
 	}
 }
-

@@ -136,9 +136,9 @@ func TestPattentionZeroRowIsFiniteInFloat32(t *testing.T) {
 // differences of the float64 graph.
 func TestPattentionGradientFiniteDifferences(t *testing.T) {
 	b := goBackend(t)
-	x := seq(3, 4, func(i, j int) float64 { return math.Sin(float64(i*4+j)+0.3) })
+	x := seq(3, 4, func(i, j int) float64 { return math.Sin(float64(i*4+j) + 0.3) })
 	k := seq(6, 4, func(i, j int) float64 { return math.Cos(float64(i*3+j*2)) * 0.8 })
-	v := seq(6, 2, func(i, j int) float64 { return math.Sin(float64(i+5*j)) })
+	v := seq(6, 2, func(i, j int) float64 { return math.Sin(float64(i + 5*j)) })
 	w := seq(3, 2, func(i, j int) float64 { return float64(i+1) - float64(j)*2.5 })
 	for _, norm := range Norms {
 		loss := func(x, k, v *Node) *Node {
@@ -174,7 +174,7 @@ func TestPattentionGradientFiniteDifferences(t *testing.T) {
 
 func TestPattentionBF16StaysClose(t *testing.T) {
 	b := goBackend(t)
-	x := seq(4, 8, func(i, j int) float64 { return math.Sin(float64(i*8+j)) })
+	x := seq(4, 8, func(i, j int) float64 { return math.Sin(float64(i*8 + j)) })
 	k := seq(16, 8, func(i, j int) float64 { return math.Cos(float64(i+j*3)) * 0.5 })
 	v := seq(16, 8, func(i, j int) float64 { return math.Sin(float64(2*i+j)) * 0.2 })
 	want := refPattention(x, k, v, NormL2GELU, 0, DefaultEpsilon)
