@@ -1,0 +1,41 @@
+package augment
+
+import (
+	"math"
+	"math/rand/v2"
+)
+
+// RandomErase implements timm's RandomErasing in mode "pixel" with count 1 on
+// a normalised HWC float image (h×w×c in dst): with probability p, up to 10
+// attempts to place a box of area uniform in [0.02, 1/3] of the image and
+// aspect ratio log-uniform in [0.3, 1/0.3]; the first box strictly smaller
+// than the image is filled with independent standard normal noise per pixel
+// and channel (the images are normalised, so N(0,1) matches their scale).
+// It returns the erased box as (top, left, height, width); ok is false when
+// nothing was erased.
+func RandomErase(dst []float32, h, w, c int, p float64, rng *rand.Rand) (top, left, eh, ew int, ok bool) {
+	const minArea, maxArea = 0.02, 1.0 / 3
+	if p <= 0 || rng.Float64() > p {
+		return 0, 0, 0, 0, false
+	}
+	area := float64(h * w)
+	logLo, logHi := math.Log(0.3), math.Log(1/0.3)
+	for range 10 {
+		target := (minArea + (maxArea-minArea)*rng.Float64()) * area
+		ar := math.Exp(logLo + (logHi-logLo)*rng.Float64())
+		eh = int(math.RoundToEven(math.Sqrt(target * ar)))
+		ew = int(math.RoundToEven(math.Sqrt(target / ar)))
+		if ew < w && eh < h {
+			top = rng.IntN(h - eh + 1)
+			left = rng.IntN(w - ew + 1)
+			for y := top; y < top+eh; y++ {
+				row := dst[(y*w+left)*c : (y*w+left+ew)*c]
+				for i := range row {
+					row[i] = float32(rng.NormFloat64())
+				}
+			}
+			return top, left, eh, ew, true
+		}
+	}
+	return 0, 0, 0, 0, false
+}

@@ -1,0 +1,7 @@
+//go:build !(goexperiment.simd && amd64)
+
+package augment
+
+func scaleTo(dst, src []float32, w float32) { scaleToGeneric(dst, src, w) }
+
+func axpy(dst, src []float32, w float32) { axpyGeneric(dst, src, w) }

@@ -1,0 +1,41 @@
+//go:build goexperiment.simd && amd64
+
+package augment
+
+import "simd/archsimd"
+
+// The vertical resampling pass is a run of contiguous multiply-adds over
+// whole rows; the Go compiler does not vectorise loops, so with
+// GOEXPERIMENT=simd (which the project builds with) we use 8-wide AVX2 FMA.
+var haveAVX2FMA = archsimd.X86.AVX2() && archsimd.X86.FMA()
+
+// scaleTo sets dst[i] = w·src[i].
+func scaleTo(dst, src []float32, w float32) {
+	if !haveAVX2FMA {
+		scaleToGeneric(dst, src, w)
+		return
+	}
+	src = src[:len(dst)]
+	wv := archsimd.BroadcastFloat32x8(w)
+	i := 0
+	for ; i+8 <= len(dst); i += 8 {
+		archsimd.LoadFloat32x8Slice(src[i:]).Mul(wv).StoreSlice(dst[i:])
+	}
+	scaleToGeneric(dst[i:], src[i:], w)
+}
+
+// axpy sets dst[i] += w·src[i].
+func axpy(dst, src []float32, w float32) {
+	if !haveAVX2FMA {
+		axpyGeneric(dst, src, w)
+		return
+	}
+	src = src[:len(dst)]
+	wv := archsimd.BroadcastFloat32x8(w)
+	i := 0
+	for ; i+8 <= len(dst); i += 8 {
+		d := archsimd.LoadFloat32x8Slice(dst[i:])
+		archsimd.LoadFloat32x8Slice(src[i:]).MulAdd(wv, d).StoreSlice(dst[i:])
+	}
+	axpyGeneric(dst[i:], src[i:], w)
+}

@@ -1,0 +1,96 @@
+package imagenet
+
+import (
+	"image"
+	"image/color"
+	"math/rand/v2"
+	"path/filepath"
+	"testing"
+)
+
+// photoLike makes a w x h image with smooth gradients and noise, so JPEG
+// sizes and decode costs resemble real photos more than flat colour does.
+func photoLike(w, h int, seed uint64) *image.RGBA {
+	rng := rand.New(rand.NewPCG(seed, 1))
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			n := uint8(rng.IntN(40))
+			img.SetRGBA(x, y, color.RGBA{uint8(x*255/w) + n, uint8(y*255/h) + n, uint8((x+y)*127/(w+h)) + n, 255})
+		}
+	}
+	return img
+}
+
+func TestBench(t *testing.T) {
+	sp := flatSplit(t, t.TempDir(), 10, 2)
+	res, err := Bench(sp, LoaderConfig{BatchSize: 4, Workers: 2, Transform: nearestTransform{h: 4, w: 4}}, 25)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Images < 25 || res.ImagesPerSec <= 0 || res.PerWorker != res.ImagesPerSec/2 {
+		t.Errorf("%+v", res)
+	}
+}
+
+// BenchmarkDecode decodes a typical ImageNet-sized (500x375) JPEG to RGBA.
+func BenchmarkDecode(b *testing.B) {
+	data := jpegBytes(b, photoLike(500, 375, 1))
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := decodeBytes(data); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "images/s")
+}
+
+// BenchmarkLoader measures the whole pipeline (read, decode, a cheap
+// nearest-neighbour 224x224 transform, batching) on 32 such files.
+func BenchmarkLoader(b *testing.B) {
+	dir := b.TempDir()
+	sp := &Split{Name: "bench"}
+	for k := range 32 {
+		p := filepath.Join(dir, "img"+string(rune('a'+k%26))+string(rune('a'+k/26))+".JPEG")
+		if err := writeBytes(p, jpegBytes(b, photoLike(500, 375, uint64(k)))); err != nil {
+			b.Fatal(err)
+		}
+		sp.Samples = append(sp.Samples, Sample{Path: p})
+	}
+	for _, workers := range []int{1, 2} {
+		b.Run("workers="+string(rune('0'+workers)), func(b *testing.B) {
+			var last BenchResult
+			for b.Loop() {
+				res, err := Bench(sp, LoaderConfig{BatchSize: 16, Workers: workers, Transform: fastNearest{224, 224}}, 64)
+				if err != nil {
+					b.Fatal(err)
+				}
+				last = res
+			}
+			b.ReportMetric(last.ImagesPerSec, "images/s")
+			b.ReportMetric(last.PerWorker, "images/s/worker")
+		})
+	}
+}
+
+// fastNearest is a nearest-neighbour resize on *image.RGBA without the
+// per-pixel interface calls of nearestTransform, so the benchmark measures
+// the loader rather than image.At.
+type fastNearest struct{ h, w int }
+
+func (t fastNearest) Size() (int, int) { return t.h, t.w }
+
+func (t fastNearest) Apply(img image.Image, _ *rand.Rand, dst []float32) error {
+	m := img.(*image.RGBA)
+	W, H := m.Bounds().Dx(), m.Bounds().Dy()
+	for y := range t.h {
+		row := m.Pix[(y*H/t.h)*m.Stride:]
+		for x := range t.w {
+			p := row[(x*W/t.w)*4:]
+			i := (y*t.w + x) * 3
+			dst[i], dst[i+1], dst[i+2] = float32(p[0])/255, float32(p[1])/255, float32(p[2])/255
+		}
+	}
+	return nil
+}

@@ -1,0 +1,44 @@
+// Package imagenet finds, labels, decodes and batches ImageNet-style image
+// folders for tfvision. It knows nothing of models: it turns files on disk
+// into deterministic, sharded batches of float32 HWC images and int32 labels.
+//
+// # Layouts
+//
+// [Open] recognises three on-disk forms of ImageNet (and any generic
+// class-folder dataset):
+//
+//   - "folders": root/train/<class>/… and/or root/val/<class>/…. Any folder
+//     names and any number of classes; the class index is the position of the
+//     folder name in sorted order (the torchvision/timm convention, so weights
+//     interoperate).
+//   - "devkit": a flat root/val/ILSVRC2012_val_XXXXXXXX.JPEG folder labelled by
+//     the devkit's ILSVRC2012_validation_ground_truth.txt. That file holds
+//     ILSVRC2012_IDs in the devkit's meta.mat order, which is NOT sorted-wnid
+//     order, so an id→wnid table is required (see [Options.DevkitMapping]);
+//     mapping "id-1" would silently give wrong labels and is never done.
+//   - "kaggle": root/ILSVRC/Data/CLS-LOC/{train,val} with LOC_val_solution.csv
+//     and LOC_synset_mapping.txt.
+//
+// # Dirty data
+//
+// Listing skips OS litter (.DS_Store, Thumbs.db, ._*), hidden files and files
+// without an image extension; every skip is counted in [Split.Ignored].
+// [DecodeFile] sniffs the real format from the magic bytes (one ImageNet
+// training file is a PNG named .JPEG), converts CMYK, YCCK and grayscale JPEGs
+// to RGB, and names the file in every error. The [Loader] never aborts an
+// epoch on an unreadable file: it counts the failure in [Loader.Stats] and
+// substitutes the next readable sample (see loader_failures.go).
+//
+// # Determinism
+//
+// The epoch order is a permutation seeded by (Seed, epoch); every sample's
+// augmentation draws from [SampleRNG](Seed, epoch, slot). Batches are therefore
+// byte-identical whatever the number of decode workers, and a resumed run can
+// restart mid-epoch with [Loader.Epoch]'s startStep.
+//
+// # Listing cache
+//
+// Listing 1.28M files takes minutes on network disks, so [Open] stores the
+// listing in root/.tfvision-index (or a per-user cache dir when root is
+// read-only) and reuses it while the directory mtimes it recorded are unchanged.
+package imagenet

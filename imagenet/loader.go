@@ -1,0 +1,260 @@
+package imagenet
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"math/rand/v2"
+	"runtime"
+	"sync"
+)
+
+// Transform turns one decoded image into h*w*3 float32 values (HWC) in dst.
+// Randomness must come only from rng so that results are reproducible.
+type Transform interface {
+	Size() (h, w int)
+	Apply(img image.Image, rng *rand.Rand, dst []float32) error
+}
+
+// LoaderConfig configures a Loader.
+type LoaderConfig struct {
+	BatchSize int
+	Workers   int // decode goroutines; <= 0 means runtime.NumCPU()
+	Prefetch  int // batches decoded ahead of the consumer; <= 0 means 2
+	Seed      uint64
+	Shuffle   bool
+	// ShardIndex of ShardCount: this process's part of every epoch (data
+	// parallel training). Shards are disjoint and have equal step counts.
+	ShardIndex, ShardCount int
+	// Repeats is DeiT-style repeated augmentation (timm's RepeatAugSampler):
+	// each sample appears Repeats times per epoch, each copy with its own
+	// augmentation stream. 0 or 1 means off.
+	Repeats   int
+	DropLast  bool // drop the incomplete last batch instead of padding it
+	Transform Transform
+}
+
+// Batch is one batch of decoded, transformed samples.
+//
+// Ownership: every Batch has freshly allocated slices that the loader never
+// touches again once sent, so the consumer may keep or reuse them freely.
+type Batch struct {
+	Images  []float32 // BatchSize*h*w*3, HWC per image
+	Labels  []int32
+	Indices []int // sample index in the split; -1 for padding
+	// Valid is the number of real samples; they come first and the rest is
+	// zero padding (Labels 0, Indices -1). See loader_failures.go for the one
+	// exception.
+	Valid       int
+	Epoch, Step int
+}
+
+// LoadStats counts decoding outcomes since the loader was made.
+type LoadStats struct {
+	Decoded, Failed int
+	FailedExamples  []string // first few "path: error"
+}
+
+// Loader turns a Split into deterministic batches.
+type Loader struct {
+	split    *Split
+	cfg      LoaderConfig
+	h, w     int
+	limit    int // global positions used per epoch (after DropLast truncation)
+	perShard int // positions per shard, padding included
+	steps    int
+
+	mu    sync.Mutex
+	stats LoadStats
+}
+
+// NewLoader validates cfg and prepares a loader over split.
+func NewLoader(split *Split, cfg LoaderConfig) (*Loader, error) {
+	if split == nil || len(split.Samples) == 0 {
+		return nil, errors.New("imagenet: NewLoader: empty split")
+	}
+	if cfg.BatchSize < 1 {
+		return nil, fmt.Errorf("imagenet: NewLoader: BatchSize %d < 1", cfg.BatchSize)
+	}
+	if cfg.Transform == nil {
+		return nil, errors.New("imagenet: NewLoader: nil Transform")
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = runtime.NumCPU()
+	}
+	if cfg.Prefetch <= 0 {
+		cfg.Prefetch = 2
+	}
+	if cfg.ShardCount <= 0 {
+		cfg.ShardCount = 1
+	}
+	if cfg.ShardIndex < 0 || cfg.ShardIndex >= cfg.ShardCount {
+		return nil, fmt.Errorf("imagenet: NewLoader: ShardIndex %d not in [0,%d)", cfg.ShardIndex, cfg.ShardCount)
+	}
+	if cfg.Repeats <= 0 {
+		cfg.Repeats = 1
+	}
+	l := &Loader{split: split, cfg: cfg}
+	l.h, l.w = cfg.Transform.Size()
+	if l.h <= 0 || l.w <= 0 {
+		return nil, fmt.Errorf("imagenet: NewLoader: Transform size %dx%d", l.h, l.w)
+	}
+	total := len(split.Samples) * cfg.Repeats
+	S, B := cfg.ShardCount, cfg.BatchSize
+	if cfg.DropLast {
+		l.limit = total / S * S
+		l.perShard = l.limit / S
+		l.steps = l.perShard / B
+	} else {
+		l.limit = total
+		l.perShard = (total + S - 1) / S
+		l.steps = (l.perShard + B - 1) / B
+	}
+	if l.steps == 0 {
+		return nil, fmt.Errorf("imagenet: NewLoader: %d samples x %d repeats over %d shards give no full batch of %d (DropLast)",
+			len(split.Samples), cfg.Repeats, S, B)
+	}
+	return l, nil
+}
+
+// StepsPerEpoch is the number of batches Epoch yields from step 0; it is the
+// same for every shard.
+func (l *Loader) StepsPerEpoch() int { return l.steps }
+
+// Stats returns a copy of the cumulative decode counters.
+func (l *Loader) Stats() LoadStats {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	s := l.stats
+	s.FailedExamples = append([]string(nil), s.FailedExamples...)
+	return s
+}
+
+// slot is one position of an epoch: which sample, and which augmentation
+// stream (SampleRNG index). sample < 0 is padding.
+type slot struct{ sample, rngIndex int }
+
+// slotAt maps this shard's position j of an epoch to a slot.
+//
+// The epoch is the permutation with each entry repeated Repeats times in a
+// row ([a a a b b b …], as timm's RepeatAugSampler), cut to l.limit. Shard k
+// takes global positions k, k+S, k+2S, … (strided, like torch's
+// DistributedSampler), so the copies of a repeated sample land on different
+// shards and positions past the end — padding — come last in every shard.
+func (l *Loader) slotAt(perm []int, j int) slot {
+	g := l.cfg.ShardIndex + j*l.cfg.ShardCount
+	if j >= l.perShard || g >= l.limit {
+		return slot{-1, -1}
+	}
+	r := l.cfg.Repeats
+	i := g / r
+	if perm != nil {
+		i = perm[i]
+	}
+	return slot{i, i*r + g%r}
+}
+
+func (l *Loader) perm(epoch int) []int {
+	if !l.cfg.Shuffle {
+		return nil
+	}
+	return epochPerm(l.cfg.Seed, epoch, len(l.split.Samples))
+}
+
+type job struct {
+	b  *Batch
+	j  int
+	sl slot
+	wg *sync.WaitGroup
+}
+
+type pending struct {
+	b  *Batch
+	wg *sync.WaitGroup
+}
+
+// Epoch streams the batches of one epoch from startStep on, in order, on
+// the returned channel, which is closed at the end of the epoch or soon
+// after ctx is cancelled (a consumer that stops early must cancel ctx so the
+// goroutines end). Workers goroutines decode up to Prefetch batches ahead of
+// the consumer, so about Prefetch+2 batches are in memory at once. A resumed run passes the step it stopped
+// at and gets exactly the batches it would have seen.
+func (l *Loader) Epoch(ctx context.Context, epoch, startStep int) <-chan Batch {
+	out := make(chan Batch)
+	B := l.cfg.BatchSize
+	perm := l.perm(epoch)
+	tasks := make(chan job, B*l.cfg.Prefetch)
+	pend := make(chan pending, l.cfg.Prefetch)
+	for range l.cfg.Workers {
+		go func() {
+			for t := range tasks {
+				if ctx.Err() == nil {
+					l.fill(t.b, t.j, t.sl, epoch)
+				}
+				t.wg.Done()
+			}
+		}()
+	}
+	go func() { // dispatcher: plans batches in order
+		defer close(pend)
+		defer close(tasks)
+		for step := max(startStep, 0); step < l.steps; step++ {
+			b := l.newBatch(epoch, step)
+			wg := new(sync.WaitGroup)
+			wg.Add(B)
+			select {
+			case pend <- pending{b, wg}:
+			case <-ctx.Done():
+				return
+			}
+			for j := range B {
+				sl := l.slotAt(perm, step*B+j)
+				if sl.sample < 0 {
+					b.Indices[j] = -1
+					wg.Done()
+					continue
+				}
+				select {
+				case tasks <- job{b, j, sl, wg}:
+				case <-ctx.Done():
+					// This batch is never sent; release the emitter.
+					for k := j; k < B; k++ {
+						wg.Done()
+					}
+					return
+				}
+			}
+		}
+	}()
+	go func() { // emitter: hands batches out in order
+		defer close(out)
+		for p := range pend {
+			p.wg.Wait()
+			if ctx.Err() != nil {
+				continue // drain so the dispatcher and workers can finish
+			}
+			for _, ix := range p.b.Indices {
+				if ix >= 0 {
+					p.b.Valid++
+				}
+			}
+			select {
+			case out <- *p.b:
+			case <-ctx.Done():
+			}
+		}
+	}()
+	return out
+}
+
+func (l *Loader) newBatch(epoch, step int) *Batch {
+	B := l.cfg.BatchSize
+	return &Batch{
+		Images:  make([]float32, B*l.h*l.w*3),
+		Labels:  make([]int32, B),
+		Indices: make([]int, B),
+		Epoch:   epoch,
+		Step:    step,
+	}
+}

@@ -1,0 +1,156 @@
+package train
+
+import (
+	"fmt"
+
+	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/dtypes"
+	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+
+	"github.com/tfvision/tfvision/vision"
+)
+
+// MicroBatch is one forward/backward worth of host data: images [B, H, W, C], soft
+// targets [B, classes] (label smoothing and Mixup/CutMix folded in) and per-sample
+// weights [B] (0 for padding).
+type MicroBatch struct {
+	Images, Targets, Weights *tensors.Tensor
+}
+
+// Stepper runs optimizer steps. With Accum == 1 one compiled graph does forward, backward
+// and update; with Accum > 1 a "micro" graph adds gradients into float32 buffers and an
+// "apply" graph updates from their mean, so memory stays that of one micro-batch.
+type Stepper struct {
+	Model *vision.Model
+	Store *model.Store
+	Opt   AdamW
+	Accum int
+
+	vars                []*model.Variable
+	fused, micro, apply *model.Exec
+}
+
+// NewStepper prepares the step graphs (compiled lazily on first use, once per shape).
+func NewStepper(backend compute.Backend, m *vision.Model, store *model.Store, opt AdamW, accum int) (*Stepper, error) {
+	if accum < 1 {
+		return nil, fmt.Errorf("accumulation steps = %d: must be >= 1", accum)
+	}
+	s := &Stepper{Model: m, Store: store, Opt: opt, Accum: accum, vars: ModelVars(store)}
+	if len(s.vars) == 0 {
+		return nil, fmt.Errorf("train: the store has no model variables: build the model first")
+	}
+	if opt.EMADecay > 0 {
+		if err := InitEMA(store); err != nil {
+			return nil, fmt.Errorf("init EMA: %w", err)
+		}
+	}
+	var err error
+	if accum == 1 {
+		s.fused, err = model.NewExec(backend, store, s.fusedGraph)
+	} else {
+		if s.micro, err = model.NewExec(backend, store, s.microGraph); err == nil {
+			s.apply, err = model.NewExec(backend, store, s.applyGraph)
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("build train step: %w", err)
+	}
+	return s, nil
+}
+
+// lossAndGrads is the shared forward/backward.
+func (s *Stepper) lossAndGrads(scope *model.Scope, images, targets, weights *Node) (*Node, []*Node) {
+	g := images.Graph()
+	nodes := make([]*Node, len(s.vars))
+	for i, v := range s.vars {
+		nodes[i] = v.NodeValue(g)
+	}
+	logits := s.Model.Logits(scope, images, true)
+	loss := softTargetLoss(logits, targets, weights)
+	return loss, Gradient(loss, nodes...)
+}
+
+func (s *Stepper) fusedGraph(scope *model.Scope, images, targets, weights, lr *Node) (*Node, *Node) {
+	loss, grads := s.lossAndGrads(scope, images, targets, weights)
+	return loss, s.Opt.Apply(s.Store, s.vars, grads, lr)
+}
+
+func (s *Stepper) microGraph(scope *model.Scope, images, targets, weights *Node) *Node {
+	loss, grads := s.lossAndGrads(scope, images, targets, weights)
+	g := images.Graph()
+	for i, v := range s.vars {
+		acc := stateVar(s.Store, OptimizerScope, v, "acc")
+		acc.SetNodeValue(Add(acc.NodeValue(g), ConvertDType(grads[i], dtypes.Float32)))
+	}
+	return loss
+}
+
+func (s *Stepper) applyGraph(scope *model.Scope, lr *Node) *Node {
+	g := lr.Graph()
+	grads := make([]*Node, len(s.vars))
+	for i, v := range s.vars {
+		acc := stateVar(s.Store, OptimizerScope, v, "acc")
+		grads[i] = DivScalar(acc.NodeValue(g), float64(s.Accum))
+		acc.SetNodeValue(ZerosLike(grads[i]))
+	}
+	return s.Opt.Apply(s.Store, s.vars, grads, lr)
+}
+
+// Step runs one optimizer step over len(micro) == Accum micro-batches and returns the mean
+// loss and the global gradient norm before clipping.
+func (s *Stepper) Step(micro []MicroBatch, lr float64) (loss, gradNorm float64, err error) {
+	if len(micro) != s.Accum {
+		return 0, 0, fmt.Errorf("train step: got %d micro-batches, want accum_steps = %d", len(micro), s.Accum)
+	}
+	lrT := tensors.FromScalar(float32(lr))
+	if s.Accum == 1 {
+		mb := micro[0]
+		l, n, err := s.fused.Call2(mb.Images, mb.Targets, mb.Weights, lrT)
+		if err != nil {
+			return 0, 0, fmt.Errorf("train step: %w", err)
+		}
+		return scalar(l), scalar(n), nil
+	}
+	for _, mb := range micro {
+		l, err := s.micro.Call1(mb.Images, mb.Targets, mb.Weights)
+		if err != nil {
+			return 0, 0, fmt.Errorf("train micro-step: %w", err)
+		}
+		loss += scalar(l) / float64(s.Accum)
+	}
+	n, err := s.apply.Call1(lrT)
+	if err != nil {
+		return 0, 0, fmt.Errorf("train apply step: %w", err)
+	}
+	return loss, scalar(n), nil
+}
+
+// StepCount is the number of optimizer steps applied so far (restored with checkpoints).
+func StepCount(store *model.Store) int64 {
+	v := store.GetVariable(OptimizerScope + "/step")
+	if v == nil || !v.HasValue() {
+		return 0
+	}
+	return tensors.ToScalar[int64](v.MustValue())
+}
+
+// Finalize releases the compiled graphs.
+func (s *Stepper) Finalize() {
+	for _, e := range []*model.Exec{s.fused, s.micro, s.apply} {
+		if e != nil {
+			e.Finalize()
+		}
+	}
+}
+
+func scalar(t *tensors.Tensor) float64 {
+	switch v := t.Value().(type) {
+	case float32:
+		return float64(v)
+	case float64:
+		return v
+	}
+	panic(fmt.Sprintf("train: expected a float scalar, got %s", t.Shape()))
+}
