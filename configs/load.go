@@ -29,7 +29,9 @@ const EnvPrefix = "TFVISION_"
 type Source struct {
 	// File is a path to a YAML file, or the name of an embedded config ("demo", "vit-b").
 	// Empty means the built-in defaults alone.
-	File  string
+	File string
+	// YAML, when set, is the file's content (File then only names it in errors).
+	YAML  []byte
 	Env   []string // usually os.Environ(); only TFVISION_* entries are read
 	Flags map[string]string
 	Sets  []string
@@ -64,10 +66,13 @@ func Load(src Source) (Config, error) {
 	known := KnownKeys()
 	v := viper.New()
 	v.SetConfigType("yaml")
-	if src.File != "" {
-		data, where, err := ReadFile(src.File)
-		if err != nil {
-			return Config{}, err
+	if src.File != "" || src.YAML != nil {
+		data, where := src.YAML, src.File
+		if data == nil {
+			var err error
+			if data, where, err = ReadFile(src.File); err != nil {
+				return Config{}, err
+			}
 		}
 		var raw map[string]any
 		if err := yaml.Unmarshal(data, &raw); err != nil {
@@ -244,4 +249,10 @@ func LoadRun(dir string) (Config, error) {
 		return Config{}, fmt.Errorf("%s is not a tfvision run directory (no config.yaml): %w", dir, err)
 	}
 	return Load(Source{File: path})
+}
+
+// LoadYAML resolves a config from YAML text (e.g. the copy stored in a checkpoint); where
+// names the text in errors.
+func LoadYAML(data []byte, where string) (Config, error) {
+	return Load(Source{YAML: data, File: where})
 }

@@ -174,4 +174,3 @@ func softTargetLoss(logits, targets, weights *Node) *Node {
 
 // scalarShape is a float32 scalar input.
 var scalarShape = shapes.Make(dtypes.Float32)
-

@@ -147,7 +147,7 @@ func TestScheduleWarmupCosine(t *testing.T) {
 		want float64
 	}{
 		{0, 0}, {5, 5e-4}, {10, 1e-3},
-		{60, 1e-5 + 0.5*(1e-3-1e-5)},                             // half-way through the cosine
+		{60, 1e-5 + 0.5*(1e-3-1e-5)},                            // half-way through the cosine
 		{35, 1e-5 + 0.5*(1e-3-1e-5)*(1+math.Cos(math.Pi*0.25))}, // a quarter
 		{110, 1e-5}, {500, 1e-5},
 	} {

@@ -1,0 +1,248 @@
+// Package checkpoint saves and restores every variable of a GoMLX store (model weights,
+// optimizer moments, EMA, RNG state, step) in one file per checkpoint, written atomically:
+// a temp file in the same directory, fsynced, then renamed, so a crash never leaves a
+// broken "latest" checkpoint behind.
+package checkpoint
+
+import (
+	"bufio"
+	"encoding/gob"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+)
+
+const (
+	magic   = "tfvision-checkpoint"
+	version = 1
+	// Ext is the checkpoint file extension.
+	Ext = ".tfvckpt"
+	// BestName is the file holding the best checkpoint by validation top-1.
+	BestName = "best" + Ext
+)
+
+// Meta describes a checkpoint; it is stored in the file's header and readable alone.
+type Meta struct {
+	Step      int64              `json:"step"`
+	Epoch     int                `json:"epoch"`
+	EpochStep int                `json:"epoch_step"` // next step within Epoch (data order resume point)
+	Metrics   map[string]float64 `json:"metrics,omitempty"`
+	Config    string             `json:"config,omitempty"`  // the run's YAML, so the file alone rebuilds the model
+	Classes   []Class            `json:"classes,omitempty"` // label index → class, for predict
+}
+
+// Class names a label index.
+type Class struct {
+	WNID string `json:"wnid,omitempty"`
+	Name string `json:"name"`
+}
+
+type header struct {
+	Magic   string
+	Version int
+	Meta    []byte // JSON of Meta
+	Paths   []string
+}
+
+// Save writes every variable of store that holds a value, with meta, to path atomically.
+func Save(path string, store *model.Store, meta Meta) error {
+	var vars []*model.Variable
+	for v := range store.IterVariables() {
+		if v.HasValue() {
+			vars = append(vars, v)
+		}
+	}
+	slices.SortFunc(vars, func(a, b *model.Variable) int { return strings.Compare(a.Path(), b.Path()) })
+	metaJSON, err := json.Marshal(meta)
+	if err != nil {
+		return err
+	}
+	h := header{Magic: magic, Version: version, Meta: metaJSON}
+	for _, v := range vars {
+		h.Paths = append(h.Paths, v.Path())
+	}
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("create checkpoint dir %s: %w", dir, err)
+	}
+	tmp, err := os.CreateTemp(dir, ".tmp-"+filepath.Base(path)+"-*")
+	if err != nil {
+		return fmt.Errorf("create checkpoint %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name()) // no-op after a successful rename
+	w := bufio.NewWriterSize(tmp, 1<<20)
+	enc := gob.NewEncoder(w)
+	err = enc.Encode(h)
+	for i := 0; err == nil && i < len(vars); i++ {
+		var t *tensors.Tensor
+		if t, err = vars[i].Value(); err == nil {
+			err = t.GobSerialize(enc)
+		}
+	}
+	if err == nil {
+		err = w.Flush()
+	}
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("write checkpoint %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("commit checkpoint %s: %w", path, err)
+	}
+	if d, err := os.Open(dir); err == nil {
+		_ = d.Sync() // make the rename durable
+		d.Close()
+	}
+	return nil
+}
+
+// ReadMeta reads only the header of a checkpoint.
+func ReadMeta(path string) (Meta, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return Meta{}, fmt.Errorf("open checkpoint: %w", err)
+	}
+	defer f.Close()
+	h, err := readHeader(gob.NewDecoder(bufio.NewReader(f)), path)
+	if err != nil {
+		return Meta{}, err
+	}
+	return decodeMeta(h, path)
+}
+
+func readHeader(dec *gob.Decoder, path string) (header, error) {
+	var h header
+	if err := dec.Decode(&h); err != nil {
+		return h, fmt.Errorf("checkpoint %s: unreadable header (not a tfvision checkpoint, or truncated): %w", path, err)
+	}
+	if h.Magic != magic || h.Version != version {
+		return h, fmt.Errorf("checkpoint %s: not a tfvision v%d checkpoint (magic %q, version %d)", path, version, h.Magic, h.Version)
+	}
+	return h, nil
+}
+
+func decodeMeta(h header, path string) (Meta, error) {
+	var m Meta
+	if err := json.Unmarshal(h.Meta, &m); err != nil {
+		return m, fmt.Errorf("checkpoint %s: bad metadata: %w", path, err)
+	}
+	return m, nil
+}
+
+// Filter selects which saved variables Load restores (nil = all).
+type Filter func(path string) bool
+
+// Load restores variables of the checkpoint at path into store: existing variables get the
+// saved values (shapes must match), missing ones are created. Returns the metadata.
+func Load(path string, store *model.Store, keep Filter) (Meta, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return Meta{}, fmt.Errorf("open checkpoint: %w", err)
+	}
+	defer f.Close()
+	dec := gob.NewDecoder(bufio.NewReaderSize(f, 1<<20))
+	h, err := readHeader(dec, path)
+	if err != nil {
+		return Meta{}, err
+	}
+	meta, err := decodeMeta(h, path)
+	if err != nil {
+		return meta, err
+	}
+	for _, p := range h.Paths {
+		t, err := tensors.GobDeserialize(dec)
+		if err != nil {
+			return meta, fmt.Errorf("checkpoint %s: variable %s: %w (file truncated?)", path, p, err)
+		}
+		if keep != nil && !keep(p) {
+			continue
+		}
+		if v := store.GetVariable(p); v != nil {
+			if !v.Shape().Equal(t.Shape()) {
+				return meta, fmt.Errorf("checkpoint %s: variable %s has shape %s, the model expects %s (config changed?)", path, p, t.Shape(), v.Shape())
+			}
+			if err := v.SetValue(t); err != nil {
+				return meta, err
+			}
+			continue
+		}
+		v, err := store.CreateVariable(p, t)
+		if err != nil {
+			return meta, fmt.Errorf("checkpoint %s: %w", path, err)
+		}
+		v.Trainable = !strings.HasPrefix(p, "/optimizer") && !strings.HasPrefix(p, "/ema") && !strings.HasPrefix(p, "/"+model.RNGStateVariableName)
+	}
+	return meta, nil
+}
+
+// Name is the file name of the checkpoint at step.
+func Name(step int64) string { return fmt.Sprintf("step-%09d%s", step, Ext) }
+
+// List returns the step checkpoints in dir, oldest first.
+func List(dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	type ck struct {
+		path string
+		step int64
+	}
+	var cks []ck
+	for _, e := range entries {
+		name := e.Name()
+		if !strings.HasPrefix(name, "step-") || !strings.HasSuffix(name, Ext) {
+			continue
+		}
+		step, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimPrefix(name, "step-"), Ext), 10, 64)
+		if err != nil {
+			continue
+		}
+		cks = append(cks, ck{filepath.Join(dir, name), step})
+	}
+	slices.SortFunc(cks, func(a, b ck) int { return int(a.step - b.step) })
+	out := make([]string, len(cks))
+	for i, c := range cks {
+		out[i] = c.path
+	}
+	return out, nil
+}
+
+// Latest returns the newest step checkpoint in dir ("" if none).
+func Latest(dir string) (string, error) {
+	all, err := List(dir)
+	if err != nil || len(all) == 0 {
+		return "", err
+	}
+	return all[len(all)-1], nil
+}
+
+// Prune deletes all but the newest keep step checkpoints.
+func Prune(dir string, keep int) error {
+	all, err := List(dir)
+	if err != nil {
+		return err
+	}
+	for i := 0; i < len(all)-keep; i++ {
+		if err := os.Remove(all[i]); err != nil {
+			return fmt.Errorf("prune checkpoint: %w", err)
+		}
+	}
+	return nil
+}

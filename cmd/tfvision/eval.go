@@ -1,0 +1,116 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+	"runtime"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tfvision/tfvision/backend"
+	"github.com/tfvision/tfvision/eval"
+	"github.com/tfvision/tfvision/imagenet"
+	"github.com/tfvision/tfvision/vision"
+)
+
+func newEvalCmd() *cobra.Command {
+	var ckpt, dataDir, backendSpec, jsonPath string
+	var ema bool
+	var batch, workers, maxImages int
+	cmd := &cobra.Command{
+		Use:   "eval",
+		Short: "Top-1/top-5 and loss of a trained run on a validation set, next to the ViT baselines",
+		Long: `Evaluate a run directory (its best checkpoint, else the latest) or a checkpoint file on the
+validation split of --data (val/ class folders, devkit or Kaggle layouts), with the run's own
+eval transform (resize short side to size/crop_pct, center crop). Prints top-1, top-5, loss,
+images/s and a table against the published ViT/DeiT/TokenFormer results of the same size;
+--json adds per-class accuracy.`,
+		Example: `  tfvision eval --checkpoint runs/demo --data data/mnist
+  tfvision eval --checkpoint runs/tf-b16 --data /imagenet --ema --json eval.json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			b, err := backend.Open(backendSpec, backend.Options{})
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			run, err := eval.LoadRun(b, ckpt, ema)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(out, "%s\ncheckpoint %s (step %d)\n", backend.Describe(b), run.Checkpoint, run.Meta.Step)
+			ds, err := imagenet.Open(dataDir, imagenet.Options{DevkitMapping: run.Config.Data.DevkitMapping})
+			if err != nil {
+				return err
+			}
+			if ds.Val == nil || len(ds.Val.Samples) == 0 {
+				return fmt.Errorf("%s has no validation images (expected val/<class>/..., a devkit or a Kaggle layout)", dataDir)
+			}
+			if len(ds.Classes) != run.Config.Model.NumClasses {
+				return fmt.Errorf("%s has %d classes, the model %d: wrong dataset for this checkpoint?", dataDir, len(ds.Classes), run.Config.Model.NumClasses)
+			}
+			tf, err := eval.Transform(run.Config)
+			if err != nil {
+				return err
+			}
+			split := ds.Val
+			if maxImages > 0 && maxImages < len(split.Samples) {
+				s := *split
+				s.Samples = s.Samples[:maxImages]
+				split = &s
+			}
+			if workers <= 0 {
+				workers = runtime.NumCPU()
+			}
+			loader, err := imagenet.NewLoader(split, imagenet.LoaderConfig{BatchSize: batch, Workers: workers, Prefetch: 4, Transform: tf})
+			if err != nil {
+				return err
+			}
+			p, err := eval.NewPredictor(b, run.Model, run.Store, batch)
+			if err != nil {
+				return err
+			}
+			defer p.Finalize()
+			res, err := eval.Evaluate(cmd.Context(), p, loader, ds.Classes)
+			if err != nil {
+				return err
+			}
+			name := run.Config.Model.Preset
+			if name == "" {
+				name = filepath.Base(filepath.Clean(ckpt))
+			}
+			if ema {
+				name += " (EMA)"
+			}
+			fmt.Fprintf(out, "top-1 %.2f%%  top-5 %.2f%%  loss %.4f  (%d images, %.1f images/s", res.Top1, res.Top5, res.Loss, res.Images, res.ImagesPerSec)
+			if res.Failed > 0 {
+				fmt.Fprintf(out, ", %d unreadable files replaced", res.Failed)
+			}
+			fmt.Fprintf(out, ")\n\n")
+			eval.WriteTable(out, name, vision.NumParams(run.Store), run.Config.Model.Config, res)
+			if jsonPath != "" {
+				report := struct {
+					Checkpoint string          `json:"checkpoint"`
+					Step       int64           `json:"step"`
+					EMA        bool            `json:"ema"`
+					Result     eval.Result     `json:"result"`
+					Baselines  []eval.Baseline `json:"baselines"`
+				}{run.Checkpoint, run.Meta.Step, ema, res, eval.BaselinesFor(run.Config.Model.Config)}
+				return writeJSON(jsonPath, report)
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&ckpt, "checkpoint", "", "run directory or checkpoint file")
+	f.StringVar(&dataDir, "data", "", "dataset root with a validation split")
+	f.BoolVar(&ema, "ema", false, "evaluate the EMA weights")
+	f.StringVar(&jsonPath, "json", "", "write the result (with per-class accuracy) as JSON")
+	f.StringVar(&backendSpec, "backend", "", "backend (default: auto)")
+	f.IntVar(&batch, "batch", 100, "batch size")
+	f.IntVar(&workers, "workers", 0, "decode workers (0 = number of CPUs)")
+	f.IntVar(&maxImages, "max", 0, "evaluate only the first N validation images (0 = all)")
+	_ = cmd.MarkFlagRequired("checkpoint")
+	_ = cmd.MarkFlagRequired("data")
+	return cmd
+}

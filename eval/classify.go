@@ -1,0 +1,145 @@
+package eval
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/tfvision/tfvision/imagenet"
+)
+
+// Label is one of a prediction's top-k classes.
+type Label struct {
+	Index int     `json:"index"`
+	WNID  string  `json:"wnid,omitempty"`
+	Name  string  `json:"name"`
+	Prob  float64 `json:"prob"`
+}
+
+// Prediction is the result for one file: Top, or Err when it could not be read.
+type Prediction struct {
+	Path string  `json:"path"`
+	Top  []Label `json:"top,omitempty"`
+	Err  string  `json:"error,omitempty"`
+}
+
+var imageExt = map[string]bool{".jpg": true, ".jpeg": true, ".png": true, ".gif": true}
+
+// CollectPaths expands arguments into image files: files as given, folders recursively
+// (image extensions only, sorted), and "-" for newline-separated paths read from stdin.
+func CollectPaths(args []string, stdin io.Reader) ([]string, error) {
+	var out []string
+	for _, a := range args {
+		if a == "-" {
+			sc := bufio.NewScanner(stdin)
+			for sc.Scan() {
+				if p := strings.TrimSpace(sc.Text()); p != "" {
+					out = append(out, p)
+				}
+			}
+			if err := sc.Err(); err != nil {
+				return nil, fmt.Errorf("read paths from stdin: %w", err)
+			}
+			continue
+		}
+		st, err := os.Stat(a)
+		if err != nil {
+			// Reported per file by Classify, so one bad argument doesn't stop the rest.
+			out = append(out, a)
+			continue
+		}
+		if !st.IsDir() {
+			out = append(out, a)
+			continue
+		}
+		var found []string
+		err = filepath.WalkDir(a, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() && strings.HasPrefix(d.Name(), ".") && p != a {
+				return filepath.SkipDir
+			}
+			if !d.IsDir() && imageExt[strings.ToLower(filepath.Ext(p))] && !strings.HasPrefix(d.Name(), ".") {
+				found = append(found, p)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("walk %s: %w", a, err)
+		}
+		sort.Strings(found)
+		out = append(out, found...)
+	}
+	return out, nil
+}
+
+// Classify decodes, transforms and classifies paths in batches with workers decoding in
+// parallel; unreadable files get Err and the others are still classified. Results keep the
+// order of paths.
+func Classify(ctx context.Context, p *Predictor, tf imagenet.Transform, classes []imagenet.Class, paths []string, topk, workers int) ([]Prediction, error) {
+	h, w := tf.Size()
+	per := h * w * 3
+	if workers <= 0 {
+		workers = 1
+	}
+	preds := make([]Prediction, len(paths))
+	for start := 0; start < len(paths); start += p.Batch {
+		if err := ctx.Err(); err != nil {
+			return preds[:start], err
+		}
+		end := min(start+p.Batch, len(paths))
+		buf := make([]float32, p.Batch*per)
+		ok := make([]bool, end-start)
+		var wg sync.WaitGroup
+		next := make(chan int)
+		for range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range next {
+					preds[i].Path = paths[i]
+					img, err := imagenet.DecodeFile(paths[i])
+					if err == nil {
+						err = tf.Apply(img, nil, buf[(i-start)*per:(i-start+1)*per])
+					}
+					if err != nil {
+						preds[i].Err = err.Error()
+						continue
+					}
+					ok[i-start] = true
+				}
+			}()
+		}
+		for i := start; i < end; i++ {
+			next <- i
+		}
+		close(next)
+		wg.Wait()
+		logits, err := p.Logits(buf, end-start)
+		if err != nil {
+			return preds, err
+		}
+		for j, row := range logits {
+			if !ok[j] {
+				continue
+			}
+			probs := Softmax(row)
+			for _, k := range TopK(probs, topk) {
+				l := Label{Index: k, Name: fmt.Sprint(k), Prob: probs[k]}
+				if k < len(classes) {
+					l.WNID, l.Name = classes[k].WNID, classes[k].Name
+				}
+				preds[start+j].Top = append(preds[start+j].Top, l)
+			}
+		}
+	}
+	return preds, nil
+}

@@ -1,0 +1,98 @@
+package eval
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/tfvision/tfvision/imagenet"
+)
+
+// ClassResult is the accuracy on one class.
+type ClassResult struct {
+	Index   int     `json:"index"`
+	WNID    string  `json:"wnid"`
+	Name    string  `json:"name"`
+	Count   int     `json:"count"`
+	Top1    float64 `json:"top1"`
+	Correct int     `json:"correct"`
+}
+
+// Result is what `tfvision eval` prints and writes as JSON.
+type Result struct {
+	Images       int           `json:"images"`
+	Top1         float64       `json:"top1"`
+	Top5         float64       `json:"top5"`
+	Loss         float64       `json:"loss"`
+	Seconds      float64       `json:"seconds"`
+	ImagesPerSec float64       `json:"images_per_sec"`
+	Failed       int           `json:"failed_files"`
+	PerClass     []ClassResult `json:"per_class,omitempty"`
+}
+
+// Evaluate runs every batch of one epoch of loader (which must not shuffle or drop) through
+// the predictor. classes names the labels for the per-class table (may be nil).
+func Evaluate(ctx context.Context, p *Predictor, loader *imagenet.Loader, classes []imagenet.Class) (Result, error) {
+	start := time.Now()
+	var res Result
+	numClasses := p.Model.Config.NumClasses
+	perCount := make([]int, numClasses)
+	perCorrect := make([]int, numClasses)
+	var top1, top5 int
+	var lossSum float64
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	for b := range loader.Epoch(ctx, 0, 0) {
+		if err := ctx.Err(); err != nil {
+			return res, err
+		}
+		logits, err := p.Logits(b.Images, len(b.Labels))
+		if err != nil {
+			return res, err
+		}
+		for i := range logits {
+			if b.Indices[i] < 0 {
+				continue // padding or an unreadable slot
+			}
+			label := int(b.Labels[i])
+			if label < 0 || label >= numClasses {
+				return res, fmt.Errorf("eval: label %d outside the model's %d classes (does the data match the checkpoint?)", label, numClasses)
+			}
+			probs := Softmax(logits[i])
+			k := TopK(probs, 5)
+			res.Images++
+			perCount[label]++
+			if k[0] == label {
+				top1++
+				perCorrect[label]++
+			}
+			for _, j := range k {
+				if j == label {
+					top5++
+				}
+			}
+			lossSum -= math.Log(math.Max(probs[label], 1e-30))
+		}
+	}
+	if res.Images == 0 {
+		return res, fmt.Errorf("eval: no images were evaluated (empty split, or every file unreadable: %+v)", loader.Stats())
+	}
+	res.Top1 = 100 * float64(top1) / float64(res.Images)
+	res.Top5 = 100 * float64(top5) / float64(res.Images)
+	res.Loss = lossSum / float64(res.Images)
+	res.Seconds = time.Since(start).Seconds()
+	res.ImagesPerSec = float64(res.Images) / res.Seconds
+	res.Failed = loader.Stats().Failed
+	for c := 0; c < numClasses; c++ {
+		cr := ClassResult{Index: c, Count: perCount[c], Correct: perCorrect[c]}
+		if c < len(classes) {
+			cr.WNID, cr.Name = classes[c].WNID, classes[c].Name
+		}
+		if perCount[c] > 0 {
+			cr.Top1 = 100 * float64(perCorrect[c]) / float64(perCount[c])
+		}
+		res.PerClass = append(res.PerClass, cr)
+	}
+	return res, nil
+}

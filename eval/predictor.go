@@ -1,0 +1,104 @@
+package eval
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/gomlx/compute"
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+
+	"github.com/tfvision/tfvision/vision"
+)
+
+// Predictor runs the model in inference mode on fixed-size batches (static shapes: a short
+// batch is zero-padded, so the graph compiles once).
+type Predictor struct {
+	Model *vision.Model
+	Batch int
+	exec  *model.Exec
+}
+
+// NewPredictor compiles lazily on the first call.
+func NewPredictor(backend compute.Backend, m *vision.Model, store *model.Store, batch int) (*Predictor, error) {
+	if batch <= 0 {
+		return nil, fmt.Errorf("predict batch size %d: must be > 0", batch)
+	}
+	exec, err := model.NewExec(backend, store, func(scope *model.Scope, x *graph.Node) *graph.Node {
+		return m.Logits(scope, x, false)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("build inference graph: %w", err)
+	}
+	return &Predictor{Model: m, Batch: batch, exec: exec}, nil
+}
+
+// Logits returns [n][classes] logits for n ≤ Batch images given as HWC float32 (already
+// transformed), padding to the batch size.
+func (p *Predictor) Logits(images []float32, n int) ([][]float32, error) {
+	c := p.Model.Config
+	per := c.ImageSize * c.ImageSize * c.Channels
+	if n > p.Batch || len(images) < n*per {
+		return nil, fmt.Errorf("predict: %d images (%d floats) for batch %d of %d floats each", n, len(images), p.Batch, per)
+	}
+	buf := images
+	if len(images) != p.Batch*per {
+		buf = make([]float32, p.Batch*per)
+		copy(buf, images[:n*per])
+	}
+	t := tensors.FromFlatDataAndDimensions(buf, p.Batch, c.ImageSize, c.ImageSize, c.Channels)
+	out, err := p.exec.Call1(t)
+	if err != nil {
+		return nil, fmt.Errorf("predict: %w", err)
+	}
+	all := out.Value().([][]float32)
+	out.FinalizeAll()
+	return all[:n], nil
+}
+
+// Finalize releases the compiled graph.
+func (p *Predictor) Finalize() { p.exec.Finalize() }
+
+// Softmax turns a logit row into probabilities (float64 accumulation).
+func Softmax(logits []float32) []float64 {
+	mx := math.Inf(-1)
+	for _, v := range logits {
+		mx = math.Max(mx, float64(v))
+	}
+	out := make([]float64, len(logits))
+	var sum float64
+	for i, v := range logits {
+		out[i] = math.Exp(float64(v) - mx)
+		sum += out[i]
+	}
+	for i := range out {
+		out[i] /= sum
+	}
+	return out
+}
+
+// TopK returns the indices of the k largest values, largest first (ties: lower index first).
+func TopK(values []float64, k int) []int {
+	if k > len(values) {
+		k = len(values)
+	}
+	idx := make([]int, 0, k)
+	for len(idx) < k {
+		best := -1
+		for i, v := range values {
+			taken := false
+			for _, j := range idx {
+				if j == i {
+					taken = true
+					break
+				}
+			}
+			if !taken && (best < 0 || v > values[best]) {
+				best = i
+			}
+		}
+		idx = append(idx, best)
+	}
+	return idx
+}

@@ -1,0 +1,272 @@
+package train
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/schollz/progressbar/v3"
+
+	"github.com/tfvision/tfvision/augment"
+	"github.com/tfvision/tfvision/checkpoint"
+	"github.com/tfvision/tfvision/eval"
+	"github.com/tfvision/tfvision/imagenet"
+)
+
+func (r *runner) loop(ctx context.Context) (Summary, error) {
+	cfg := r.cfg
+	meta := r.resumeMeta
+	step := StepCount(r.store)
+	sum := Summary{ResumedAtStep: step, BestTop1: meta.Metrics["best_top1"]}
+	r.bestTop1 = sum.BestTop1
+	total := r.sched.Total
+	epoch, startMicro := meta.Epoch, meta.EpochStep
+	if step == 0 {
+		epoch, startMicro = 0, 0
+	}
+	r.lastSave = time.Now()
+	start := time.Now()
+	var trainImages int
+	var trainSec float64
+	stepsThisRun := 0
+	micro := cfg.Optim.BatchSize / r.microPerStep
+	for ; step < total; epoch++ {
+		epochStart := time.Now()
+		var bar *progressbar.ProgressBar
+		stepsLeftInEpoch := r.stepsPerEp - startMicro/r.microPerStep
+		if r.opts.Progress {
+			bar = progressbar.NewOptions(stepsLeftInEpoch, progressbar.OptionSetWriter(r.out),
+				progressbar.OptionSetDescription(fmt.Sprintf("epoch %d", epoch+1)), progressbar.OptionShowCount(),
+				progressbar.OptionSetPredictTime(true), progressbar.OptionThrottle(200*time.Millisecond),
+				progressbar.OptionOnCompletion(func() { fmt.Fprintln(r.out) }))
+		}
+		ectx, cancel := context.WithCancel(ctx)
+		batches := r.trainLoader.Epoch(ectx, epoch, startMicro)
+		microDone := startMicro
+		var epochLoss float64
+		var epochSteps int
+		var epochWait, epochCompute float64
+		for step < total && microDone+r.microPerStep <= r.stepsPerEp*r.microPerStep {
+			mbs := make([]MicroBatch, 0, r.microPerStep)
+			var wait float64
+			for len(mbs) < r.microPerStep {
+				t0 := time.Now()
+				b, ok := <-batches
+				wait += time.Since(t0).Seconds()
+				if !ok {
+					break
+				}
+				mbs = append(mbs, r.microBatch(b, epoch, microDone+len(mbs)))
+			}
+			if ctx.Err() != nil {
+				cancel()
+				return r.interrupt(sum, step, epoch, microDone)
+			}
+			if len(mbs) < r.microPerStep {
+				break
+			}
+			lr := r.sched.LR(step)
+			t0 := time.Now()
+			loss, gnorm, err := r.stepper.Step(mbs, lr)
+			if err != nil {
+				cancel()
+				return sum, err
+			}
+			sec := time.Since(t0).Seconds()
+			step++
+			stepsThisRun++
+			microDone += r.microPerStep
+			epochLoss += loss
+			epochSteps++
+			epochWait += wait
+			sum.DataWaitSec += wait
+			if stepsThisRun > 1 { // the first step compiles
+				trainImages += micro * r.microPerStep
+				trainSec += sec + wait
+				epochCompute += sec
+			}
+			sum.FinalLoss = loss
+			ips := float64(micro*r.microPerStep) / (sec + wait)
+			if cfg.Log.EverySteps > 0 && (step%int64(cfg.Log.EverySteps) == 0 || step == 1) {
+				if err := r.metrics.add(Record{Kind: "train", Step: step, Epoch: epoch, Loss: loss, LR: lr, GradNorm: gnorm,
+					ImagesPerSec: ips, DataWaitSec: wait}); err != nil {
+					cancel()
+					return sum, err
+				}
+			}
+			if bar != nil {
+				bar.Describe(fmt.Sprintf("epoch %d loss %.4f lr %.2e %.1f img/s", epoch+1, loss, lr, ips))
+				_ = bar.Add(1)
+			}
+			if r.dueCheckpoint(step) {
+				if err := r.save(step, epoch, microDone, nil); err != nil {
+					cancel()
+					return sum, err
+				}
+			}
+			if r.opts.StopAfter > 0 && stepsThisRun >= r.opts.StopAfter {
+				cancel()
+				if err := r.save(step, epoch, microDone, nil); err != nil {
+					return sum, err
+				}
+				sum.Steps = step
+				return sum, ErrInterrupted
+			}
+		}
+		cancel()
+		for range batches { // drain so the loader's goroutines exit
+		}
+		if bar != nil {
+			_ = bar.Finish()
+		}
+		startMicro = 0
+		sum.Epochs = epoch + 1
+		rec := Record{Kind: "epoch", Step: step, Epoch: epoch + 1, Seconds: time.Since(epochStart).Seconds(),
+			DataWaitSec: epochWait, FailedFiles: r.trainLoader.Stats().Failed}
+		if epochSteps > 0 {
+			rec.Loss = epochLoss / float64(epochSteps)
+			rec.ImagesPerSec = float64(epochSteps*micro*r.microPerStep) / (epochCompute + epochWait)
+		}
+		r.printf("epoch %d: loss %.4f, %.1f images/s, steps waited %.1fs for data\n", epoch+1, rec.Loss, rec.ImagesPerSec, epochWait)
+		if stats := r.trainLoader.Stats(); stats.Failed > 0 {
+			r.printf("  %d unreadable files so far (replaced by readable ones), e.g. %s\n", stats.Failed, strings.Join(stats.FailedExamples, "; "))
+		}
+		isLast := step >= total
+		if r.predictor != nil && ((epoch+1)%max(cfg.Eval.EveryEpochs, 1) == 0 || isLast) {
+			res, err := r.validate(ctx, false)
+			if err != nil {
+				return sum, err
+			}
+			rec.ValTop1, rec.ValTop5, rec.ValLoss = res.Top1, res.Top5, res.Loss
+			sum.ValTop1, sum.ValTop5 = res.Top1, res.Top5
+			r.printf("  validation: top-1 %.2f%%, top-5 %.2f%%, loss %.4f (%d images, %.0f images/s)\n", res.Top1, res.Top5, res.Loss, res.Images, res.ImagesPerSec)
+			if cfg.Optim.EMADecay > 0 {
+				ema, err := r.validate(ctx, true)
+				if err != nil {
+					return sum, err
+				}
+				rec.EMATop1, rec.EMATop5 = ema.Top1, ema.Top5
+				sum.EMATop1 = ema.Top1
+				r.printf("  validation (EMA): top-1 %.2f%%, top-5 %.2f%%\n", ema.Top1, ema.Top5)
+			}
+		}
+		if err := r.metrics.add(rec); err != nil {
+			return sum, err
+		}
+		if err := r.metrics.plot(filepath.Join(r.dir, "curves.png")); err != nil {
+			r.printf("  (plot failed: %v)\n", err)
+		}
+		best := max(rec.ValTop1, rec.EMATop1)
+		var isBest bool
+		if best > r.bestTop1 {
+			r.bestTop1, isBest = best, true
+		}
+		nextEpoch, nextMicro := epoch+1, 0
+		if err := r.save(step, nextEpoch, nextMicro, map[string]float64{"val_top1": rec.ValTop1, "ema_val_top1": rec.EMATop1}); err != nil {
+			return sum, err
+		}
+		if isBest && cfg.Checkpoint.KeepBest {
+			if err := r.saveTo(filepath.Join(r.ckptDir, checkpoint.BestName), step, nextEpoch, nextMicro, map[string]float64{"val_top1": rec.ValTop1, "ema_val_top1": rec.EMATop1}); err != nil {
+				return sum, err
+			}
+		}
+		if ctx.Err() != nil {
+			return r.interrupt(sum, step, nextEpoch, 0)
+		}
+	}
+	sum.Steps = step
+	sum.BestTop1 = r.bestTop1
+	sum.Seconds = time.Since(start).Seconds()
+	if trainSec > 0 {
+		sum.ImagesPerSec = float64(trainImages) / trainSec
+	}
+	sum.FailedFiles = r.trainLoader.Stats().Failed
+	sum.Checkpoint, _ = checkpoint.Latest(r.ckptDir)
+	return sum, nil
+}
+
+// microBatch turns a loader batch into model inputs: soft targets (Mixup/CutMix or
+// smoothed one-hots) and the padding mask. Mixing draws from a generator seeded by
+// (seed, epoch, micro-step), so a resumed run mixes exactly as the original would have.
+func (r *runner) microBatch(b imagenet.Batch, epoch, microStep int) MicroBatch {
+	c := r.cfg.Model
+	n := len(b.Labels)
+	var targets []float32
+	if r.mix != nil {
+		rng := imagenet.SampleRNG(r.cfg.Seed^mixSeed, epoch, microStep)
+		targets, _ = r.mix.Apply(b.Images, b.Labels, b.Valid, n, c.ImageSize, c.ImageSize, rng)
+	} else {
+		targets = augment.SmoothLabels(b.Labels, c.NumClasses, r.cfg.Augment.LabelSmoothing)
+	}
+	weights := make([]float32, n)
+	for i := range weights {
+		if b.Indices[i] >= 0 {
+			weights[i] = 1
+		}
+	}
+	return MicroBatch{
+		Images:  tensors.FromFlatDataAndDimensions(b.Images, n, c.ImageSize, c.ImageSize, c.Channels),
+		Targets: tensors.FromFlatDataAndDimensions(targets, n, c.NumClasses),
+		Weights: tensors.FromFlatDataAndDimensions(weights, n),
+	}
+}
+
+// validate evaluates the current weights (or their EMA) on the validation split.
+func (r *runner) validate(ctx context.Context, ema bool) (eval.Result, error) {
+	for _, v := range ModelVars(r.store) {
+		src := v
+		if ema {
+			src = r.store.GetVariable(EMAScope + v.Path())
+		}
+		if err := r.evalStore.GetVariable(v.Path()).SetValue(src.MustValue()); err != nil {
+			return eval.Result{}, err
+		}
+	}
+	return eval.Evaluate(ctx, r.predictor, r.valLoader, r.classes)
+}
+
+func (r *runner) dueCheckpoint(step int64) bool {
+	c := r.cfg.Checkpoint
+	if c.EverySteps > 0 && step%int64(c.EverySteps) == 0 {
+		return true
+	}
+	return c.EveryMinutes > 0 && time.Since(r.lastSave).Minutes() >= c.EveryMinutes
+}
+
+// save writes step's checkpoint (resume point: epoch, micro-batches done in it) and prunes.
+func (r *runner) save(step int64, epoch, microDone int, metrics map[string]float64) error {
+	if err := r.saveTo(filepath.Join(r.ckptDir, checkpoint.Name(step)), step, epoch, microDone, metrics); err != nil {
+		return err
+	}
+	r.lastSave = time.Now()
+	return checkpoint.Prune(r.ckptDir, r.cfg.Checkpoint.KeepLast)
+}
+
+func (r *runner) saveTo(path string, step int64, epoch, microDone int, metrics map[string]float64) error {
+	if metrics == nil {
+		metrics = map[string]float64{}
+	}
+	metrics["best_top1"] = r.bestTop1
+	return checkpoint.Save(path, r.store, checkpoint.Meta{Step: step, Epoch: epoch, EpochStep: microDone,
+		Metrics: metrics, Config: r.configYAML, Classes: r.ckptClasses()})
+}
+
+func (r *runner) ckptClasses() []checkpoint.Class {
+	out := make([]checkpoint.Class, len(r.classes))
+	for i, c := range r.classes {
+		out[i] = checkpoint.Class{WNID: c.WNID, Name: c.Name}
+	}
+	return out
+}
+
+func (r *runner) interrupt(sum Summary, step int64, epoch, microDone int) (Summary, error) {
+	if err := r.save(step, epoch, microDone, nil); err != nil {
+		return sum, fmt.Errorf("interrupted, and saving the checkpoint failed: %w", err)
+	}
+	sum.Steps = step
+	r.printf("\ninterrupted at step %d: checkpoint saved in %s\n", step, r.ckptDir)
+	return sum, ErrInterrupted
+}

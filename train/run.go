@@ -1,0 +1,322 @@
+package train
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/gomlx/compute"
+	"github.com/gomlx/gomlx/ml/model"
+
+	"github.com/tfvision/tfvision/augment"
+	"github.com/tfvision/tfvision/backend"
+	"github.com/tfvision/tfvision/checkpoint"
+	"github.com/tfvision/tfvision/configs"
+	"github.com/tfvision/tfvision/eval"
+	"github.com/tfvision/tfvision/imagenet"
+	"github.com/tfvision/tfvision/vision"
+)
+
+// ErrInterrupted is returned when the context was cancelled (Ctrl-C): a checkpoint of the
+// last completed step was written first, so re-running the same command continues.
+var ErrInterrupted = errors.New("training interrupted; checkpoint saved, re-run the same command to resume")
+
+// Options are the inputs of Run besides the config.
+type Options struct {
+	Config configs.Config
+	// Init loads model weights (not optimizer state) from a run directory or checkpoint
+	// file before training, e.g. a model grown with `tfvision grow`.
+	Init string
+	// Fresh ignores existing checkpoints in the run directory (otherwise training resumes).
+	Fresh bool
+	// Out receives human-readable progress (nil = discard).
+	Out io.Writer
+	// Progress draws a progress bar per epoch on Out.
+	Progress bool
+	// StopAfter > 0 stops (with a checkpoint) after that many optimizer steps in this
+	// invocation: how tests simulate a kill between steps.
+	StopAfter int
+	// Backend, when set, is used instead of opening cfg.Backend.
+	Backend compute.Backend
+}
+
+// Summary is what a finished (or interrupted) run reports.
+type Summary struct {
+	Steps         int64
+	Epochs        int
+	FinalLoss     float64
+	ValTop1       float64
+	ValTop5       float64
+	EMATop1       float64
+	BestTop1      float64
+	Seconds       float64
+	ImagesPerSec  float64 // training images/s over the whole run (compile excluded)
+	DataWaitSec   float64 // time steps waited for the loader
+	FailedFiles   int
+	Checkpoint    string
+	ResumedAtStep int64
+}
+
+type runner struct {
+	opts    Options
+	cfg     configs.Config
+	out     io.Writer
+	backend compute.Backend
+	model   *vision.Model
+	store   *model.Store
+	stepper *Stepper
+	sched   Schedule
+	mix     *augment.Mixer
+
+	trainLoader, valLoader *imagenet.Loader
+	classes                []imagenet.Class
+	evalStore              *model.Store
+	predictor              *eval.Predictor
+
+	dir, ckptDir string
+	metrics      *metricsLog
+	configYAML   string
+	microPerStep int
+	stepsPerEp   int // optimizer steps per epoch
+	bestTop1     float64
+	lastSave     time.Time
+	resumeMeta   checkpoint.Meta
+	evalBatch    int
+}
+
+// Run trains per opts.Config, resuming from the run directory's latest checkpoint when there
+// is one. It returns ErrInterrupted (after checkpointing) when ctx is cancelled.
+func Run(ctx context.Context, opts Options) (Summary, error) {
+	r := &runner{opts: opts, cfg: opts.Config, out: opts.Out}
+	if r.out == nil {
+		r.out = io.Discard
+	}
+	if err := r.setup(); err != nil {
+		return Summary{}, err
+	}
+	defer r.close()
+	return r.loop(ctx)
+}
+
+func (r *runner) printf(format string, args ...any) { fmt.Fprintf(r.out, format, args...) }
+
+func (r *runner) setup() error {
+	cfg := r.cfg
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	var err error
+	r.backend = r.opts.Backend
+	if r.backend == nil {
+		if r.backend, err = backend.Open(cfg.Backend, backend.Options{AutoInstall: cfg.BackendAutoInstall}); err != nil {
+			return err
+		}
+	}
+	r.printf("tfvision train: %s\n", backend.Describe(r.backend))
+	r.dir = cfg.Out
+	r.ckptDir = filepath.Join(r.dir, "checkpoints")
+	if err := os.MkdirAll(r.ckptDir, 0o755); err != nil {
+		return fmt.Errorf("create run directory: %w", err)
+	}
+	yamlBytes, err := configs.Marshal(cfg)
+	if err != nil {
+		return err
+	}
+	r.configYAML = string(yamlBytes)
+	r.printf("config (also in %s):\n%s\n", filepath.Join(r.dir, "config.yaml"), indent(r.configYAML))
+
+	// Data.
+	if cfg.Data.Dir == "" {
+		return fmt.Errorf("data.dir is empty: pass --data DIR (an ImageNet-layout tree; `tfvision data mnist --out DIR` makes a small one)")
+	}
+	ds, err := imagenet.Open(cfg.Data.Dir, imagenet.Options{DevkitMapping: cfg.Data.DevkitMapping})
+	if err != nil {
+		return fmt.Errorf("open dataset: %w", err)
+	}
+	if ds.Train == nil || len(ds.Train.Samples) == 0 {
+		return fmt.Errorf("dataset %s has no training images (expected %s/train/<class>/...)", cfg.Data.Dir, cfg.Data.Dir)
+	}
+	if len(ds.Classes) != cfg.Model.NumClasses {
+		return fmt.Errorf("dataset %s has %d classes but model.num_classes = %d: set --set model.num_classes=%d",
+			cfg.Data.Dir, len(ds.Classes), cfg.Model.NumClasses, len(ds.Classes))
+	}
+	r.classes = ds.Classes
+	trainSplit := subset(ds.Train, cfg.Data.MaxTrain, cfg.Seed)
+	r.printf("data: %s (%s layout), %d classes, %d training images", cfg.Data.Dir, ds.Layout, len(ds.Classes), len(trainSplit.Samples))
+	if ds.Train.Ignored.Count > 0 {
+		r.printf(" (%d files ignored, e.g. %s)", ds.Train.Ignored.Count, strings.Join(ds.Train.Ignored.Examples, "; "))
+	}
+	r.printf("\n")
+	r.microPerStep = cfg.Optim.AccumSteps
+	micro := cfg.Optim.BatchSize / cfg.Optim.AccumSteps
+	tt, err := TrainTransform(cfg)
+	if err != nil {
+		return err
+	}
+	r.trainLoader, err = imagenet.NewLoader(trainSplit, imagenet.LoaderConfig{BatchSize: micro, Workers: cfg.Data.Workers,
+		Prefetch: cfg.Data.Prefetch, Seed: cfg.Seed, Shuffle: true, Repeats: cfg.Data.Repeats, DropLast: true, Transform: tt})
+	if err != nil {
+		return fmt.Errorf("train loader: %w", err)
+	}
+	r.stepsPerEp = r.trainLoader.StepsPerEpoch() / r.microPerStep
+	if r.stepsPerEp == 0 {
+		return fmt.Errorf("optim.batch_size = %d is larger than the %d training images: lower it", cfg.Optim.BatchSize, len(trainSplit.Samples))
+	}
+	if ds.Val != nil && len(ds.Val.Samples) > 0 && cfg.Eval.EveryEpochs > 0 {
+		et, err := eval.Transform(cfg)
+		if err != nil {
+			return err
+		}
+		valSplit := subset(ds.Val, cfg.Data.MaxVal, cfg.Seed+1)
+		evalBatch := cfg.Eval.BatchSize
+		if evalBatch == 0 {
+			evalBatch = micro
+		}
+		r.evalBatch = evalBatch
+		r.valLoader, err = imagenet.NewLoader(valSplit, imagenet.LoaderConfig{BatchSize: evalBatch, Workers: cfg.Data.Workers,
+			Prefetch: cfg.Data.Prefetch, Seed: cfg.Seed, Transform: et})
+		if err != nil {
+			return fmt.Errorf("val loader: %w", err)
+		}
+		r.printf("validation: %d images\n", len(valSplit.Samples))
+	}
+	if r.mix, err = mixer(cfg); err != nil {
+		return err
+	}
+
+	// Model, weights and optimizer state.
+	if r.model, err = vision.New(cfg.Model.Config); err != nil {
+		return err
+	}
+	r.model.DType = eval.DType(cfg.Precision)
+	r.store = model.NewStore()
+	if err := r.restoreOrInit(); err != nil {
+		return err
+	}
+	opt := AdamW{Beta1: cfg.Optim.Beta1, Beta2: cfg.Optim.Beta2, Eps: cfg.Optim.Eps, WeightDecay: cfg.Optim.WeightDecay,
+		ClipNorm: cfg.Optim.ClipGrad, EMADecay: cfg.Optim.EMADecay}
+	if r.stepper, err = NewStepper(r.backend, r.model, r.store, opt, r.microPerStep); err != nil {
+		return err
+	}
+	total := int64(cfg.Optim.Steps)
+	if total == 0 {
+		total = int64(cfg.Optim.Epochs * r.stepsPerEp)
+	}
+	warm := int64(cfg.Optim.WarmupSteps)
+	if warm == 0 {
+		warm = int64(math.Round(cfg.Optim.WarmupEpochs * float64(r.stepsPerEp)))
+	}
+	r.sched = Schedule{PeakLR: cfg.LearningRate(), MinLR: cfg.Optim.MinLR, WarmupLR: cfg.Optim.WarmupLR, Warmup: warm, Total: total}
+	r.printf("model: %s, %.2fM parameters, %.2f GFLOPs/image; %s precision\n", modelName(cfg), float64(vision.NumParams(r.store))/1e6, cfg.Model.FLOPs()/1e9, cfg.Precision)
+	r.printf("optimizer: AdamW lr %.3g (batch %d = %d × %d accumulation), %d steps (%d per epoch), %d warmup, cosine to %.3g\n",
+		r.sched.PeakLR, cfg.Optim.BatchSize, micro, r.microPerStep, total, r.stepsPerEp, warm, cfg.Optim.MinLR)
+	if r.valLoader != nil {
+		r.evalStore = model.NewStore()
+		for _, v := range ModelVars(r.store) {
+			if _, err := r.evalStore.CreateVariable(v.Path(), v.MustValue()); err != nil {
+				return err
+			}
+		}
+		if r.predictor, err = eval.NewPredictor(r.backend, r.model, r.evalStore, r.evalBatch); err != nil {
+			return err
+		}
+	}
+	if err := os.WriteFile(filepath.Join(r.dir, "config.yaml"), yamlBytes, 0o644); err != nil {
+		return fmt.Errorf("save config: %w", err)
+	}
+	r.metrics, err = openMetrics(r.dir, StepCount(r.store))
+	return err
+}
+
+func modelName(cfg configs.Config) string {
+	if cfg.Model.Preset != "" {
+		return cfg.Model.Preset
+	}
+	c := cfg.Model.Config
+	return fmt.Sprintf("%s d%d×%d", c.Kind, c.Dim, c.Depth)
+}
+
+func indent(s string) string {
+	return "  " + strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n  ")
+}
+
+// restoreOrInit loads the latest checkpoint of the run (resume), or initialises the model
+// (optionally from --init weights) and the RNG.
+func (r *runner) restoreOrInit() error {
+	latest := ""
+	if !r.opts.Fresh {
+		var err error
+		if latest, err = checkpoint.Latest(r.ckptDir); err != nil {
+			return err
+		}
+	}
+	if latest != "" {
+		meta, err := checkpoint.ReadMeta(latest)
+		if err != nil {
+			return fmt.Errorf("resume: %w (delete it or pass --fresh)", err)
+		}
+		if err := sameModel(meta.Config, r.cfg); err != nil {
+			return fmt.Errorf("resume from %s: %w", latest, err)
+		}
+		if err := r.model.Trace(r.backend, r.store); err != nil {
+			return err
+		}
+		if _, err := checkpoint.Load(latest, r.store, nil); err != nil {
+			return fmt.Errorf("resume: %w", err)
+		}
+		r.resumeMeta = meta
+		r.printf("resuming from %s (step %d, epoch %d)\n", latest, meta.Step, meta.Epoch)
+		return nil
+	}
+	if err := r.model.Trace(r.backend, r.store); err != nil {
+		return err
+	}
+	if r.opts.Init != "" {
+		ck, err := eval.ResolveCheckpoint(r.opts.Init, "latest")
+		if err != nil {
+			return fmt.Errorf("--init: %w", err)
+		}
+		onlyModel := func(p string) bool { return !strings.HasPrefix(p, "/optimizer") && !strings.HasPrefix(p, "/ema") }
+		if _, err := checkpoint.Load(ck, r.store, onlyModel); err != nil {
+			return fmt.Errorf("--init: %w", err)
+		}
+		r.printf("initialised weights from %s\n", ck)
+	}
+	if err := r.model.Build(r.backend, r.store, r.cfg.Seed); err != nil {
+		return err
+	}
+	return r.store.SetRNGStateFromSeed(int64(r.cfg.Seed))
+}
+
+// sameModel refuses to resume a run whose model section changed.
+func sameModel(savedYAML string, cfg configs.Config) error {
+	if savedYAML == "" {
+		return nil
+	}
+	saved, err := configs.LoadYAML([]byte(savedYAML), "checkpoint")
+	if err != nil {
+		return err
+	}
+	if saved.Model.Config != cfg.Model.Config {
+		return fmt.Errorf("the model config differs from the one the run was started with (%+v vs %+v): use a new --out, or --fresh", saved.Model.Config, cfg.Model.Config)
+	}
+	return nil
+}
+
+func (r *runner) close() {
+	if r.stepper != nil {
+		r.stepper.Finalize()
+	}
+	if r.predictor != nil {
+		r.predictor.Finalize()
+	}
+	if r.metrics != nil {
+		r.metrics.Close()
+	}
+}
