@@ -89,3 +89,10 @@ func (e *Eval) Apply(img image.Image, _ *rand.Rand, dst []float32) error {
 	resample(img, ax, ay, e.cfg.Interp, s, e.norm.emitFloat(dst, n, false))
 	return nil
 }
+
+// MinDecodeSize lets the loader decode large JPEGs at a reduced DCT scale (as PIL's
+// draft mode): the transform needs the short side to be at least ⌊size/crop_pct⌋.
+func (e *Eval) MinDecodeSize() (w, h int) {
+	s := int(math.Floor(float64(e.cfg.Size) / e.cfg.CropPct))
+	return s, s
+}

@@ -106,7 +106,7 @@ func Classify(ctx context.Context, p *Predictor, tf imagenet.Transform, classes 
 				defer wg.Done()
 				for i := range next {
 					preds[i].Path = paths[i]
-					img, err := imagenet.DecodeFile(paths[i])
+					img, err := imagenet.DecodeFor(paths[i], tf)
 					if err == nil {
 						err = tf.Apply(img, nil, buf[(i-start)*per:(i-start+1)*per])
 					}

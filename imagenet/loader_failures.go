@@ -29,7 +29,7 @@ func (l *Loader) fill(b *Batch, j int, sl slot, epoch int) {
 	for try := range maxSubstitutes {
 		idx := (sl.sample + try) % n
 		s := l.split.Samples[idx]
-		img, err := DecodeFile(s.Path)
+		img, err := DecodeFor(s.Path, l.cfg.Transform)
 		if err == nil {
 			err = l.cfg.Transform.Apply(img, SampleRNG(l.cfg.Seed, epoch, sl.rngIndex), dst)
 			if err != nil {
