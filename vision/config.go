@@ -54,6 +54,11 @@ type Config struct {
 	// Zoom, when > 0, replaces n inside √n (and the ×n of softmax). Holding it at the
 	// pre-growth n makes incremental scaling exactly function-preserving.
 	Zoom float64 `mapstructure:"zoom" yaml:"zoom" json:"zoom"`
+	// QKVZoom, ProjZoom, FFNZoom override Zoom for one group of Pattentions; `tfvision
+	// grow --keep-zoom` sets them to the pre-growth token counts.
+	QKVZoom  float64 `mapstructure:"qkv_zoom" yaml:"qkv_zoom" json:"qkv_zoom"`
+	ProjZoom float64 `mapstructure:"proj_zoom" yaml:"proj_zoom" json:"proj_zoom"`
+	FFNZoom  float64 `mapstructure:"ffn_zoom" yaml:"ffn_zoom" json:"ffn_zoom"`
 	// Epsilon keeps ‖A‖ of an all-zero score row finite ("" = 1e-5, as the JAX port).
 	Epsilon float64 `mapstructure:"epsilon" yaml:"epsilon" json:"epsilon"`
 
@@ -92,6 +97,15 @@ func (c Config) norm() Norm {
 		return NormL2GELU
 	}
 	return c.Norm
+}
+
+// zoomFor is the zoom of one Pattention group (0 = its token count).
+func (c Config) zoomFor(group string) float64 {
+	z := map[string]float64{"qkv": c.QKVZoom, "proj": c.ProjZoom, "ffn": c.FFNZoom}[group]
+	if z == 0 {
+		z = c.Zoom
+	}
+	return z
 }
 
 func (c Config) epsilon() float64 {
@@ -171,7 +185,7 @@ func (c Config) Validate() error {
 	if c.DropPath < 0 || c.DropPath >= 1 {
 		return fmt.Errorf("model.drop_path = %g: must be in [0, 1)", c.DropPath)
 	}
-	if c.Zoom < 0 || c.Epsilon < 0 || c.KeyStd < 0 || c.ValueStd < 0 || c.LinearStd < 0 {
+	if c.Zoom < 0 || c.QKVZoom < 0 || c.ProjZoom < 0 || c.FFNZoom < 0 || c.Epsilon < 0 || c.KeyStd < 0 || c.ValueStd < 0 || c.LinearStd < 0 {
 		return fmt.Errorf("model.zoom, epsilon, key_std, value_std and linear_std must be >= 0 (0 = default)")
 	}
 	return nil
