@@ -1,25 +1,28 @@
 # Every build, test and run goes through here so GOEXPERIMENT=simd is never forgotten:
 # without it the pure-Go backend's matmul falls back to scalar code (~10x slower).
 export GOEXPERIMENT := simd
-# With GOEXPERIMENT=simd the upper vector state stays dirty after the SIMD kernels, and the
-# VEX-encoded FMA path of math.Exp then makes every scalar SSE instruction ~100x slower
-# (measured: math.Exp 16 ns -> 1350 ns, math.Erf 35 ns -> 1790 ns). Turning the FMA path
-# off restores them; the SIMD matmul kernels do not depend on it. tfvision re-execs itself
-# with this setting, tests get it here.
+# Under GOEXPERIMENT=simd, once math.Exp's FMA (VEX) path has run, scalar float code becomes
+# ~100x slower on our machines (measured: math.Exp 16 -> 1350 ns, math.Erf 35 -> 1790 ns);
+# turning that path off restores both, and the SIMD matmul kernels do not use it. The
+# tfvision binary re-execs itself with this setting; tests get it here and in scripts/test.sh.
 export GODEBUG := cpu.fma=off
 GO ?= go
 
-.PHONY: build test test-long demo bench vet
+.PHONY: build build-turbo test test-long demo vet
 
 build:
 	$(GO) build -o bin/tfvision ./cmd/tfvision
 
-test:
-	$(GO) test -count=1 ./...
+# Faster JPEG decoding through libjpeg-turbo (apt-get install libturbojpeg0-dev); cgo, not static.
+build-turbo:
+	$(GO) build -tags turbojpeg -o bin/tfvision ./cmd/tfvision
 
-# Learning-level checks (loss falls, demo accuracy) live behind the "long" build tag.
+# The README's test command; learning-level checks live behind the "long" build tag.
+test:
+	scripts/test.sh
+
 test-long:
-	$(GO) test -count=1 -tags long -timeout 60m ./...
+	scripts/test.sh long
 
 demo: build
 	./bin/tfvision demo

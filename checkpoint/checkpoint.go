@@ -86,6 +86,9 @@ func Save(path string, store *model.Store, meta Meta) error {
 		if t, err = vars[i].Value(); err == nil {
 			err = t.GobSerialize(enc)
 		}
+		if err != nil {
+			err = fmt.Errorf("variable %s: %w", vars[i].Path(), err)
+		}
 	}
 	if err == nil {
 		err = w.Flush()

@@ -221,7 +221,8 @@ func (r *runner) validate(ctx context.Context, ema bool) (eval.Result, error) {
 		if ema {
 			src = r.store.GetVariable(EMAScope + v.Path())
 		}
-		if err := r.evalStore.GetVariable(v.Path()).SetValue(src.MustValue()); err != nil {
+		// The eval store borrows the tensors: SetValue would finalize the previous (shared) one.
+		if err := r.evalStore.GetVariable(v.Path()).SetValuePreservingOld(src.MustValue()); err != nil {
 			return eval.Result{}, err
 		}
 	}

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The project's test command (README and .ci/run call exactly this).
+#   scripts/test.sh        unit tests (a few minutes on 2 cores)
+#   scripts/test.sh long   + learning-level checks behind the "long" build tag (demo config
+#                          on an MNIST subset must reach the stated accuracy)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+# SIMD matmul kernels of the pure-Go backend need GOEXPERIMENT=simd; GODEBUG=cpu.fma=off
+# keeps math.Exp/Erf fast under it (see Makefile).
+export GOEXPERIMENT=simd
+export GODEBUG="${GODEBUG:+$GODEBUG,}cpu.fma=off"
+go vet ./...
+if [ "${1:-}" = "long" ]; then
+  go test -count=1 -tags long -timeout 60m ./...
+else
+  go test -count=1 -timeout 30m ./...
+fi
