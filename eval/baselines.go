@@ -3,6 +3,7 @@ package eval
 import (
 	"fmt"
 	"io"
+	"sort"
 	"text/tabwriter"
 
 	"github.com/tfvision/tfvision/vision"
@@ -65,6 +66,7 @@ func WriteTable(w io.Writer, name string, params int, c vision.Config, r Result)
 	fmt.Fprintf(tw, "model\tparams\ttop-1\ttop-5\tnote\n")
 	fmt.Fprintf(tw, "%s (this run)\t%.1fM\t%.2f\t%.2f\t%d images\n", name, float64(params)/1e6, r.Top1, r.Top5, r.Images)
 	rows := BaselinesFor(c)
+	sort.SliceStable(rows, func(i, j int) bool { return rows[i].Top1 > rows[j].Top1 })
 	if len(rows) == 0 {
 		fmt.Fprintf(tw, "(no published ImageNet-1k baseline for width %d)\t\t\t\t\n", c.Dim)
 	}

@@ -80,9 +80,7 @@ func Softmax(logits []float32) []float64 {
 
 // TopK returns the indices of the k largest values, largest first (ties: lower index first).
 func TopK(values []float64, k int) []int {
-	if k > len(values) {
-		k = len(values)
-	}
+	k = max(0, min(k, len(values)))
 	idx := make([]int, 0, k)
 	for len(idx) < k {
 		best := -1

@@ -30,9 +30,12 @@ type LoaderConfig struct {
 	// Repeats is DeiT-style repeated augmentation (timm's RepeatAugSampler):
 	// each sample appears Repeats times per epoch, each copy with its own
 	// augmentation stream. 0 or 1 means off.
-	Repeats   int
-	DropLast  bool // drop the incomplete last batch instead of padding it
-	Transform Transform
+	Repeats  int
+	DropLast bool // drop the incomplete last batch instead of padding it
+	// NoSubstitute masks the slot of an unreadable file (Indices -1) instead of filling it
+	// with the next readable sample: evaluation must count every readable file once.
+	NoSubstitute bool
+	Transform    Transform
 }
 
 // Batch is one batch of decoded, transformed samples.

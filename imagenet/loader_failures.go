@@ -18,7 +18,9 @@ import "fmt"
 // to the original; zeroing the slot would feed the model a black image with
 // a real label. Only when maxSubstitutes files in a row fail is the slot
 // left zero with Indices -1 (so it is excluded from Valid); that is the one
-// case where padding may sit before real samples.
+// case where padding may sit before real samples. Evaluation sets
+// LoaderConfig.NoSubstitute: there a failed slot is always masked, so each
+// readable file is counted exactly once.
 const maxSubstitutes = 16
 
 // fill decodes and transforms slot sl into position j of b.
@@ -26,7 +28,11 @@ func (l *Loader) fill(b *Batch, j int, sl slot, epoch int) {
 	n := len(l.split.Samples)
 	size := l.h * l.w * 3
 	dst := b.Images[j*size : (j+1)*size]
-	for try := range maxSubstitutes {
+	tries := maxSubstitutes
+	if l.cfg.NoSubstitute {
+		tries = 1
+	}
+	for try := range tries {
 		idx := (sl.sample + try) % n
 		s := l.split.Samples[idx]
 		img, err := DecodeFor(s.Path, l.cfg.Transform)

@@ -3,6 +3,7 @@ package train
 import (
 	"context"
 	"fmt"
+	"math"
 	"path/filepath"
 	"strings"
 	"time"
@@ -22,6 +23,10 @@ func (r *runner) loop(ctx context.Context) (Summary, error) {
 	step := StepCount(r.store)
 	sum := Summary{ResumedAtStep: step, BestTop1: meta.Metrics["best_top1"]}
 	r.bestTop1 = sum.BestTop1
+	r.bestLoss = math.Inf(1)
+	if l, ok := meta.Metrics["best_loss"]; ok && r.bestTop1 > 0 {
+		r.bestLoss = l
+	}
 	total := r.sched.Total
 	epoch, startMicro := meta.Epoch, meta.EpochStep
 	if step == 0 {
@@ -161,8 +166,9 @@ func (r *runner) loop(ctx context.Context) (Summary, error) {
 		}
 		best := max(rec.ValTop1, rec.EMATop1)
 		var isBest bool
-		if best > r.bestTop1 {
-			r.bestTop1, isBest = best, true
+		// Ties in top-1 (common once a small task saturates) go to the lower val loss.
+		if best > r.bestTop1 || (best == r.bestTop1 && best > 0 && rec.ValLoss < r.bestLoss) {
+			r.bestTop1, r.bestLoss, isBest = best, rec.ValLoss, true
 		}
 		nextEpoch, nextMicro := epoch+1, 0
 		if err := r.save(step, nextEpoch, nextMicro, map[string]float64{"val_top1": rec.ValTop1, "ema_val_top1": rec.EMATop1}); err != nil {
@@ -251,6 +257,9 @@ func (r *runner) saveTo(path string, step int64, epoch, microDone int, metrics m
 		metrics = map[string]float64{}
 	}
 	metrics["best_top1"] = r.bestTop1
+	if !math.IsInf(r.bestLoss, 0) {
+		metrics["best_loss"] = r.bestLoss
+	}
 	return checkpoint.Save(path, r.store, checkpoint.Meta{Step: step, Epoch: epoch, EpochStep: microDone,
 		Metrics: metrics, Config: r.configYAML, Classes: r.ckptClasses()})
 }

@@ -85,6 +85,7 @@ type runner struct {
 	microPerStep int
 	stepsPerEp   int // optimizer steps per epoch
 	bestTop1     float64
+	bestLoss     float64
 	lastSave     time.Time
 	resumeMeta   checkpoint.Meta
 	evalBatch    int
@@ -121,9 +122,6 @@ func (r *runner) setup() error {
 	r.printf("tfvision train: %s\n", backend.Describe(r.backend))
 	r.dir = cfg.Out
 	r.ckptDir = filepath.Join(r.dir, "checkpoints")
-	if err := os.MkdirAll(r.ckptDir, 0o755); err != nil {
-		return fmt.Errorf("create run directory: %w", err)
-	}
 	yamlBytes, err := configs.Marshal(cfg)
 	if err != nil {
 		return err
@@ -180,7 +178,7 @@ func (r *runner) setup() error {
 		}
 		r.evalBatch = evalBatch
 		r.valLoader, err = imagenet.NewLoader(valSplit, imagenet.LoaderConfig{BatchSize: evalBatch, Workers: cfg.Data.Workers,
-			Prefetch: cfg.Data.Prefetch, Seed: cfg.Seed, Transform: et})
+			Prefetch: cfg.Data.Prefetch, Seed: cfg.Seed, Transform: et, NoSubstitute: true})
 		if err != nil {
 			return fmt.Errorf("val loader: %w", err)
 		}
@@ -188,6 +186,11 @@ func (r *runner) setup() error {
 	}
 	if r.mix, err = mixer(cfg); err != nil {
 		return err
+	}
+
+	// The run directory is created only once the data is known to be usable.
+	if err := os.MkdirAll(r.ckptDir, 0o755); err != nil {
+		return fmt.Errorf("create run directory %s: %w", r.ckptDir, err)
 	}
 
 	// Model, weights and optimizer state.

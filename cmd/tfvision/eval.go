@@ -62,7 +62,7 @@ images/s and a table against the published ViT/DeiT/TokenFormer results of the s
 			if workers <= 0 {
 				workers = runtime.NumCPU()
 			}
-			loader, err := imagenet.NewLoader(split, imagenet.LoaderConfig{BatchSize: batch, Workers: workers, Prefetch: 4, Transform: tf})
+			loader, err := imagenet.NewLoader(split, imagenet.LoaderConfig{BatchSize: batch, Workers: workers, Prefetch: 4, Transform: tf, NoSubstitute: true})
 			if err != nil {
 				return err
 			}
@@ -84,7 +84,7 @@ images/s and a table against the published ViT/DeiT/TokenFormer results of the s
 			}
 			fmt.Fprintf(out, "top-1 %.2f%%  top-5 %.2f%%  loss %.4f  (%d images, %.1f images/s", res.Top1, res.Top5, res.Loss, res.Images, res.ImagesPerSec)
 			if res.Failed > 0 {
-				fmt.Fprintf(out, ", %d unreadable files replaced", res.Failed)
+				fmt.Fprintf(out, ", %d unreadable files skipped", res.Failed)
 			}
 			fmt.Fprintf(out, ")\n\n")
 			eval.WriteTable(out, name, vision.NumParams(run.Store), run.Config.Model.Config, res)

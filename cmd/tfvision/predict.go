@@ -32,6 +32,9 @@ model) goes to stderr.`,
   find /data -name '*.JPEG' | tfvision predict --checkpoint runs/tf-b16 --format csv -`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if topk < 1 {
+				return fmt.Errorf("--topk %d: must be >= 1", topk)
+			}
 			if format != "table" && format != "json" && format != "csv" {
 				return fmt.Errorf("--format %q: allowed values are table, json, csv", format)
 			}
