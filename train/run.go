@@ -207,6 +207,9 @@ func (r *runner) setup() error {
 	if r.stepper, err = NewStepper(r.backend, r.model, r.store, opt, r.microPerStep); err != nil {
 		return err
 	}
+	if d := r.stepper.Devices(); d > 1 {
+		r.printf("data parallel over %d devices: global batch %d, %d per device per micro-step\n", d, cfg.Optim.BatchSize, micro/d)
+	}
 	total := int64(cfg.Optim.Steps)
 	if total == 0 {
 		total = int64(cfg.Optim.Epochs * r.stepsPerEp)

@@ -30,6 +30,7 @@ type Stepper struct {
 
 	vars                []*model.Variable
 	fused, micro, apply *model.Exec
+	devices             int
 }
 
 // NewStepper prepares the step graphs (compiled lazily on first use, once per shape).
@@ -56,6 +57,11 @@ func NewStepper(backend compute.Backend, m *vision.Model, store *model.Store, op
 	}
 	if err != nil {
 		return nil, fmt.Errorf("build train step: %w", err)
+	}
+	if n := backend.NumDevices(); n > 1 {
+		if err := s.distribute(n); err != nil {
+			return nil, err
+		}
 	}
 	return s, nil
 }
@@ -105,26 +111,36 @@ func (s *Stepper) Step(micro []MicroBatch, lr float64) (loss, gradNorm float64, 
 		return 0, 0, fmt.Errorf("train step: got %d micro-batches, want accum_steps = %d", len(micro), s.Accum)
 	}
 	lrT := tensors.FromScalar(float32(lr))
+	// With several devices every output comes once per device (replicated): take device 0's.
 	if s.Accum == 1 {
 		mb := micro[0]
-		l, n, err := s.fused.Call2(mb.Images, mb.Targets, mb.Weights, lrT)
+		args, err := s.shardArgs(mb.Images, mb.Targets, mb.Weights, lrT)
+		if err != nil {
+			return 0, 0, err
+		}
+		outs, err := s.fused.Call(args...)
 		if err != nil {
 			return 0, 0, fmt.Errorf("train step: %w", err)
 		}
-		return scalar(l), scalar(n), nil
+		return scalar(outs[0]), scalar(outs[1]), nil
 	}
 	for _, mb := range micro {
-		l, err := s.micro.Call1(mb.Images, mb.Targets, mb.Weights)
+		args, err := s.shardArgs(mb.Images, mb.Targets, mb.Weights)
+		if err != nil {
+			return 0, 0, err
+		}
+		outs, err := s.micro.Call(args...)
 		if err != nil {
 			return 0, 0, fmt.Errorf("train micro-step: %w", err)
 		}
-		loss += scalar(l) / float64(s.Accum)
+		loss += scalar(outs[0]) / float64(s.Accum)
 	}
-	n, err := s.apply.Call1(lrT)
+	args, _ := s.shardArgs(lrT)
+	outs, err := s.apply.Call(args...)
 	if err != nil {
 		return 0, 0, fmt.Errorf("train apply step: %w", err)
 	}
-	return loss, scalar(n), nil
+	return loss, scalar(outs[0]), nil
 }
 
 // StepCount is the number of optimizer steps applied so far (restored with checkpoints).

@@ -1,0 +1,82 @@
+package train
+
+import (
+	"fmt"
+
+	"github.com/gomlx/compute/distributed"
+	"github.com/gomlx/gomlx/core/tensors"
+)
+
+// Data parallelism over the local devices of a backend (GoMLX AutoSharding, i.e. XLA
+// Shardy/GSPMD): the step graph is written for the global batch; inputs are sharded on
+// the batch axis over a 1-D "data" mesh, variables are replicated, and XLA inserts the
+// gradient all-reduce implied by the replicated update. Each device is fed its slice of
+// the host batch.
+
+// dataMeshAxis names the batch axis of the device mesh.
+const dataMeshAxis = "data"
+
+// distribute switches the step execs to data parallelism over n devices.
+func (s *Stepper) distribute(n int) error {
+	mesh, err := distributed.NewDeviceMesh([]int{n}, []string{dataMeshAxis})
+	if err != nil {
+		return fmt.Errorf("device mesh of %d devices: %w", n, err)
+	}
+	batch, err := distributed.BuildSpec(mesh).S(dataMeshAxis).Done()
+	if err != nil {
+		return err
+	}
+	s.devices = n
+	if s.fused != nil {
+		s.fused = s.fused.AutoSharding(mesh).WithInputShardingSpecs(batch, batch, batch, nil)
+	}
+	if s.micro != nil {
+		s.micro = s.micro.AutoSharding(mesh).WithInputShardingSpecs(batch, batch, batch)
+		s.apply = s.apply.AutoSharding(mesh).WithInputShardingSpecs(nil)
+	}
+	return nil
+}
+
+// shardArgs splits each batch-major tensor into s.devices equal parts and interleaves them
+// per device (device 0's arguments first), as GoMLX's distributed Exec expects; scalars
+// (the learning rate) are repeated.
+func (s *Stepper) shardArgs(args ...*tensors.Tensor) ([]any, error) {
+	if s.devices <= 1 {
+		out := make([]any, len(args))
+		for i, a := range args {
+			out[i] = a
+		}
+		return out, nil
+	}
+	perDevice := make([][]any, s.devices)
+	for _, a := range args {
+		if a.Rank() == 0 {
+			for d := range perDevice {
+				perDevice[d] = append(perDevice[d], a)
+			}
+			continue
+		}
+		dims := a.Shape().Dimensions
+		if dims[0]%s.devices != 0 {
+			return nil, fmt.Errorf("batch %d is not divisible by the %d devices: choose optim.batch_size / accum_steps as a multiple of %d", dims[0], s.devices, s.devices)
+		}
+		rows := dims[0] / s.devices
+		per := a.Size() / dims[0]
+		shardDims := append([]int{rows}, dims[1:]...)
+		tensors.MustConstFlatData(a, func(flat []float32) {
+			for d := range perDevice {
+				part := append([]float32(nil), flat[d*rows*per:(d+1)*rows*per]...)
+				perDevice[d] = append(perDevice[d], tensors.FromFlatDataAndDimensions(part, shardDims...))
+			}
+		})
+	}
+	var out []any
+	for _, p := range perDevice {
+		out = append(out, p...)
+	}
+	return out, nil
+}
+
+// Devices is the number of devices a step runs on (1 unless data parallel).
+func (s *Stepper) Devices() int { return max(s.devices, 1) }
+
