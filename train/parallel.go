@@ -79,4 +79,3 @@ func (s *Stepper) shardArgs(args ...*tensors.Tensor) ([]any, error) {
 
 // Devices is the number of devices a step runs on (1 unless data parallel).
 func (s *Stepper) Devices() int { return max(s.devices, 1) }
-
