@@ -29,3 +29,13 @@ func dropPath(scope *model.Scope, branch *Node, rate float64) *Node {
 
 // gelu is the exact (erf) GELU, as in the official code.
 func gelu(x *Node) *Node { return activation.Gelu(x) }
+
+// gelu is the exact GELU; when training, the single-Erf version with a hand-written gradient.
+func (m *Model) gelu(x *Node) *Node { return geluFor(x, m.training) }
+
+func geluFor(x *Node, training bool) *Node {
+	if training {
+		return geluTrain(x)
+	}
+	return gelu(x)
+}

@@ -2,11 +2,11 @@ package vision
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck
-	"github.com/gomlx/gomlx/ml/layers/attention"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/nn"
 )
@@ -18,6 +18,10 @@ import (
 type Model struct {
 	Config Config
 	DType  dtypes.DType
+
+	// training is set on the copy Logits builds with: it selects the graph builders with
+	// hand-written gradients (fastgrad.go), which give the same values.
+	training bool
 }
 
 // New validates cfg and returns a float32 model.
@@ -50,6 +54,9 @@ func (m *Model) cast(x *Node) *Node {
 // Logits runs the whole classifier: images [B, H, W, C] float32 → logits [B, classes] float32.
 // training switches on drop path (which draws from the store's RNG state).
 func (m *Model) Logits(scope *model.Scope, images *Node, training bool) *Node {
+	mc := *m
+	mc.training = training
+	m = &mc
 	c := m.Config
 	g := images.Graph()
 	dims := images.Shape().Dimensions
@@ -103,17 +110,24 @@ func (m *Model) linear(scope *model.Scope, x *Node, out int) *Node {
 	for _, d := range lead {
 		rows *= d
 	}
-	y := Add(Dot(Reshape(x, rows, in), w).Product(), ExpandLeftToRank(bias, 2))
+	x2 := Reshape(x, rows, in)
+	var xw *Node
+	if m.training {
+		xw = dotTrain(x2, w)
+	} else {
+		xw = Dot(x2, w).Product()
+	}
+	y := Add(xw, ExpandLeftToRank(bias, 2))
 	return Reshape(y, append(append([]int{}, lead...), out)...)
 }
 
 // pattention is a Pattention layer with its own key/value tokens under scope.
-func (m *Model) pattention(scope *model.Scope, x *Node, n, out int) *Node {
+func (m *Model) pattention(scope *model.Scope, group string, x *Node, n, out int) *Node {
 	g := x.Graph()
 	in := x.Shape().Dimensions[x.Rank()-1]
 	keys := m.param(scope, g, "key_tokens", n, in)
 	values := m.param(scope, g, "value_tokens", n, out)
-	return Pattention(x, keys, values, PattentionOptions{Norm: m.Config.norm(), Zoom: m.Config.Zoom, Epsilon: m.Config.epsilon()})
+	return pattention(x, keys, values, PattentionOptions{Norm: m.Config.norm(), Zoom: m.Config.zoomFor(group), Epsilon: m.Config.epsilon()}, m.training)
 }
 
 // layerNorm normalises over the last axis in float32 (gamma/beta may be nil).
@@ -129,9 +143,14 @@ func (m *Model) layerNorm(x, gamma, beta *Node, eps float64) *Node {
 func (m *Model) mha(q, k, v *Node) *Node {
 	c := m.Config
 	dims := q.Shape().Dimensions
-	split := func(t *Node) *Node { return Reshape(t, dims[0], dims[1], c.Heads, c.HeadDim()) }
-	out, _ := attention.Core(split(q), split(k), split(v), attention.LayoutBSHD, attention.CoreOptions{})
-	return Reshape(out, dims...)
+	// Heads-major [B, H, S, D] operands make both attention matmuls (and their gradients)
+	// batched over leading axes, the layouts the Go backend multiplies without transposing.
+	split := func(t *Node) *Node {
+		return TransposeAllAxes(Reshape(t, dims[0], dims[1], c.Heads, c.HeadDim()), 0, 2, 1, 3)
+	}
+	q = MulScalar(q, 1/math.Sqrt(float64(c.HeadDim())))
+	out := attentionBHSD(split(q), split(k), split(v), m.training)
+	return Reshape(TransposeAllAxes(out, 0, 2, 1, 3), dims...)
 }
 
 // tokenFormerBlock: y = LN(x); x += Po(MHA(Pq(y), Pk(y), Pv(y))); x += Pffn(LN(x)),
@@ -140,12 +159,12 @@ func (m *Model) tokenFormerBlock(scope *model.Scope, x *Node, dropRate float64) 
 	c := m.Config
 	y := m.layerNorm(x, nil, nil, innerLNEpsilon)
 	as := scope.In("attn")
-	q := m.pattention(as.In("query"), y, c.QKVTokens, c.Dim)
-	k := m.pattention(as.In("key"), y, c.QKVTokens, c.Dim)
-	v := m.pattention(as.In("value"), y, c.QKVTokens, c.Dim)
-	a := m.pattention(as.In("out"), m.mha(q, k, v), c.ProjTokens, c.Dim)
+	q := m.pattention(as.In("query"), "qkv", y, c.QKVTokens, c.Dim)
+	k := m.pattention(as.In("key"), "qkv", y, c.QKVTokens, c.Dim)
+	v := m.pattention(as.In("value"), "qkv", y, c.QKVTokens, c.Dim)
+	a := m.pattention(as.In("out"), "proj", m.mha(q, k, v), c.ProjTokens, c.Dim)
 	x = Add(x, dropPath(scope.In("drop_attn"), a, dropRate))
-	f := m.pattention(scope.In("ffn"), m.layerNorm(x, nil, nil, innerLNEpsilon), c.FFNTokens, c.Dim)
+	f := m.pattention(scope.In("ffn"), "ffn", m.layerNorm(x, nil, nil, innerLNEpsilon), c.FFNTokens, c.Dim)
 	return Add(x, dropPath(scope.In("drop_ffn"), f, dropRate))
 }
 
@@ -159,13 +178,44 @@ func (m *Model) vitBlock(scope *model.Scope, x *Node, dropRate float64) *Node {
 	}
 	y := ln("ln1", x)
 	as := scope.In("attn")
-	q := m.linear(as.In("query"), y, c.Dim)
-	k := m.linear(as.In("key"), y, c.Dim)
-	v := m.linear(as.In("value"), y, c.Dim)
-	a := m.linear(as.In("out"), m.mha(q, k, v), c.Dim)
+	a := m.linear(as.In("out"), m.mhaPacked(m.linearQKV(as, y)), c.Dim)
 	x = Add(x, dropPath(scope.In("drop_attn"), a, dropRate))
 	ms := scope.In("mlp")
-	h := gelu(m.linear(ms.In("fc1"), ln("ln2", x), c.mlpHidden()))
+	h := m.gelu(m.linear(ms.In("fc1"), ln("ln2", x), c.mlpHidden()))
 	f := m.linear(ms.In("fc2"), h, c.Dim)
 	return Add(x, dropPath(scope.In("drop_ffn"), f, dropRate))
+}
+
+// linearQKV is the query/key/value linears of y [B, S, d] as one matmul against their
+// weights concatenated inside the graph (the variables stay separate), returned heads-major
+// as [3, B, H, S, head_dim].
+func (m *Model) linearQKV(scope *model.Scope, y *Node) *Node {
+	c := m.Config
+	g := y.Graph()
+	dims := y.Shape().Dimensions
+	var ws, bs []*Node
+	for _, name := range []string{"query", "key", "value"} {
+		s := scope.In("%s", name)
+		ws = append(ws, m.param(s, g, "weights", c.Dim, c.Dim))
+		bs = append(bs, m.param(s, g, "bias", c.Dim))
+	}
+	rows := dims[0] * dims[1]
+	y2 := Reshape(y, rows, c.Dim)
+	w := Concatenate(ws, 1)
+	var yw *Node
+	if m.training {
+		yw = dotTrain(y2, w)
+	} else {
+		yw = Dot(y2, w).Product()
+	}
+	qkv := Add(yw, ExpandLeftToRank(Concatenate(bs, 0), 2)) // [rows, 3d]
+	return TransposeAllAxes(Reshape(qkv, dims[0], dims[1], 3, c.Heads, c.HeadDim()), 2, 0, 3, 1, 4)
+}
+
+// mhaPacked is mha of qkv [3, B, H, S, head_dim], returning [B, S, d].
+func (m *Model) mhaPacked(qkv *Node) *Node {
+	c := m.Config
+	dims := qkv.Shape().Dimensions
+	out := attentionPacked(qkv, 1/math.Sqrt(float64(c.HeadDim())), m.training)
+	return Reshape(TransposeAllAxes(out, 0, 2, 1, 3), dims[1], dims[3], c.Dim)
 }
