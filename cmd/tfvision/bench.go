@@ -40,7 +40,8 @@ func writeJSON(path string, v any) error {
 }
 
 func newBenchModelCmd() *cobra.Command {
-	var preset, backendSpec, precision, jsonPath string
+	var preset, configName, backendSpec, precision, jsonPath string
+	var sets []string
 	var batch, image, steps, warmup int
 	var trainMode, inferMode bool
 	cmd := &cobra.Command{
@@ -54,10 +55,15 @@ func newBenchModelCmd() *cobra.Command {
 				return fmt.Errorf("choose exactly one of --train and --infer")
 			}
 			c, err := vision.Preset(preset)
+			if configName != "" {
+				var cfg configs.Config
+				cfg, err = configs.Load(configs.Source{File: configName, Sets: sets})
+				c, preset = cfg.Model.Config, "config "+configName
+			}
 			if err != nil {
 				return err
 			}
-			if image > 0 {
+			if image > 0 && configName == "" {
 				c.ImageSize = image
 			}
 			if err := c.Validate(); err != nil {
@@ -97,7 +103,9 @@ func newBenchModelCmd() *cobra.Command {
 	f := cmd.Flags()
 	f.StringVar(&preset, "preset", "tokenformer-ti16", "model preset (see `tfvision models`)")
 	f.IntVar(&batch, "batch", 32, "batch size")
-	f.IntVar(&image, "image", 224, "image size (must be divisible by the patch size)")
+	f.StringVar(&configName, "config", "", "take the model from this config instead of --preset (e.g. demo)")
+	f.StringArrayVar(&sets, "set", nil, "with --config: override a key, e.g. --set model.patch=7")
+	f.IntVar(&image, "image", 224, "image size (must be divisible by the patch size; ignored with --config)")
 	f.BoolVar(&trainMode, "train", false, "time training steps")
 	f.BoolVar(&inferMode, "infer", false, "time inference steps")
 	f.IntVar(&steps, "steps", 5, "timed steps")

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Side-by-side input-pipeline benchmark: tfvision's loader (pure-Go build and, if
+# libturbojpeg0-dev is installed, the -tags turbojpeg build) vs torchvision/PIL, on the same
+# ImageNet-sized synthetic JPEGs (500×375, q90, 4:2:0), train and eval transforms, 1 and N
+# workers. Usage: scripts/bench-data.sh [DATA_DIR] [MAX_IMAGES]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export GOEXPERIMENT=simd
+data=${1:-data/synthetic}
+max=${2:-1000}
+workers="1 $(nproc)"
+go build -o bin/tfvision ./cmd/tfvision
+if [ ! -d "$data/train" ]; then
+  bin/tfvision data synthetic --out "$data" --classes 10 --train-per-class 100 --val-per-class 100
+fi
+builds="bin/tfvision"
+if go build -tags turbojpeg -o bin/tfvision-turbo ./cmd/tfvision 2>/dev/null; then builds="$builds bin/tfvision-turbo"; fi
+for mode in train eval; do
+  for w in $workers; do
+    for b in $builds; do
+      echo "== $b bench data --$mode --workers $w"
+      "$b" bench data --data "$data" --$mode --workers "$w" --max "$max" | tail -1
+    done
+    if /usr/bin/python3 -c 'import torchvision' 2>/dev/null; then
+      echo "== torchvision --$mode --workers $w"
+      /usr/bin/python3 scripts/torch_data_bench.py --data "$data" --$mode --workers "$w" --max "$max"
+    else
+      echo "(torchvision missing: apt-get install -y python3-torchvision python3-pil)"
+    fi
+  done
+done
