@@ -19,7 +19,13 @@ for mode in train eval; do
   for w in $workers; do
     for b in $builds; do
       echo "== $b bench data --$mode --workers $w"
-      "$b" bench data --data "$data" --$mode --workers "$w" --max "$max" | tail -1
+      # The same transform as the torchvision side: RandomResizedCrop bicubic + flip (+ normalise);
+      # the vit-b recipe's RandAugment and erasing are switched off here.
+      "$b" bench data --data "$data" --$mode --workers "$w" --max "$max" --set augment.rand_augment= --set augment.re_prob=0 | tail -1
+      if [ "$mode" = train ]; then
+        echo "   with the full recipe (RandAugment m9 + erasing 0.25):"
+        "$b" bench data --data "$data" --$mode --workers "$w" --max "$max" | tail -1
+      fi
     done
     if /usr/bin/python3 -c 'import torchvision' 2>/dev/null; then
       echo "== torchvision --$mode --workers $w"

@@ -54,6 +54,7 @@ func (r *runner) loop(ctx context.Context) (Summary, error) {
 		var epochLoss float64
 		var epochSteps int
 		var epochWait, epochCompute float64
+		var epochTimed int // steps in epochCompute (the compiling first step is left out)
 		for step < total && microDone+r.microPerStep <= r.stepsPerEp*r.microPerStep {
 			mbs := make([]MicroBatch, 0, r.microPerStep)
 			var wait float64
@@ -92,6 +93,7 @@ func (r *runner) loop(ctx context.Context) (Summary, error) {
 				trainImages += micro * r.microPerStep
 				trainSec += sec + wait
 				epochCompute += sec
+				epochTimed++
 			}
 			sum.FinalLoss = loss
 			ips := float64(micro*r.microPerStep) / (sec + wait)
@@ -133,7 +135,9 @@ func (r *runner) loop(ctx context.Context) (Summary, error) {
 			DataWaitSec: epochWait, FailedFiles: r.trainLoader.Stats().Failed}
 		if epochSteps > 0 {
 			rec.Loss = epochLoss / float64(epochSteps)
-			rec.ImagesPerSec = float64(epochSteps*micro*r.microPerStep) / (epochCompute + epochWait)
+		}
+		if epochTimed > 0 {
+			rec.ImagesPerSec = float64(epochTimed*micro*r.microPerStep) / (epochCompute + epochWait)
 		}
 		r.printf("epoch %d: loss %.4f, %.1f images/s, steps waited %.1fs for data\n", epoch+1, rec.Loss, rec.ImagesPerSec, epochWait)
 		if stats := r.trainLoader.Stats(); stats.Failed > 0 {

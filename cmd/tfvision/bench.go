@@ -118,6 +118,7 @@ func newBenchModelCmd() *cobra.Command {
 
 func newBenchDataCmd() *cobra.Command {
 	var dataDir, configName, jsonPath string
+	var sets []string
 	var workers, maxImages, batch int
 	var trainMode, evalMode bool
 	cmd := &cobra.Command{
@@ -130,7 +131,7 @@ func newBenchDataCmd() *cobra.Command {
 			if trainMode == evalMode {
 				return fmt.Errorf("choose exactly one of --train and --eval")
 			}
-			cfg, err := configs.Load(configs.Source{File: configName, Env: os.Environ()})
+			cfg, err := configs.Load(configs.Source{File: configName, Env: os.Environ(), Sets: sets})
 			if err != nil {
 				return err
 			}
@@ -170,6 +171,7 @@ func newBenchDataCmd() *cobra.Command {
 	f := cmd.Flags()
 	f.StringVar(&dataDir, "data", "", "dataset root (ImageNet layout)")
 	f.StringVar(&configName, "config", "vit-b", "config whose augment section and image size to use")
+	f.StringArrayVar(&sets, "set", nil, "override a config key, e.g. --set augment.rand_augment= (torchvision's plain RRC+flip)")
 	f.IntVar(&workers, "workers", 0, "decode workers (0 = number of CPUs)")
 	f.IntVar(&maxImages, "max", 2000, "images to read")
 	f.IntVar(&batch, "batch", 64, "batch size")

@@ -89,8 +89,12 @@ Ctrl-C saves a checkpoint and exits. Metrics go to OUT/metrics.jsonl and OUT/cur
 
 func printSummary(cmd *cobra.Command, s train.Summary) {
 	out := cmd.OutOrStdout()
-	fmt.Fprintf(out, "done: %d steps, %d epochs in %.0fs; %.1f training images/s (steps waited %.1fs for data)\n",
-		s.Steps, s.Epochs, s.Seconds, s.ImagesPerSec, s.DataWaitSec)
+	speed := "no timed steps (the first one compiles)"
+	if s.ImagesPerSec > 0 {
+		speed = fmt.Sprintf("%.1f training images/s", s.ImagesPerSec)
+	}
+	fmt.Fprintf(out, "done: %d steps, %d epochs in %.0fs; %s (steps waited %.1fs for data)\n",
+		s.Steps, s.Epochs, s.Seconds, speed, s.DataWaitSec)
 	if s.ValTop1 > 0 {
 		fmt.Fprintf(out, "validation: top-1 %.2f%%, top-5 %.2f%%", s.ValTop1, s.ValTop5)
 		if s.EMATop1 > 0 {
