@@ -14,7 +14,8 @@
 //   - "devkit": a flat root/val/ILSVRC2012_val_XXXXXXXX.JPEG folder labelled by
 //     the devkit's ILSVRC2012_validation_ground_truth.txt. That file holds
 //     ILSVRC2012_IDs in the devkit's meta.mat order, which is NOT sorted-wnid
-//     order, so an id→wnid table is required (see [Options.DevkitMapping]);
+//     order, so the id→wnid table is read from the devkit's meta.mat (or a
+//     map_clsloc.txt, or [Options.DevkitMapping]);
 //     mapping "id-1" would silently give wrong labels and is never done.
 //   - "kaggle": root/ILSVRC/Data/CLS-LOC/{train,val} with LOC_val_solution.csv
 //     and LOC_synset_mapping.txt.

@@ -151,15 +151,24 @@ func scanDevkit(root string, opts Options, w *watch) (*Dataset, error) {
 	}
 	mapPath := opts.DevkitMapping
 	if mapPath == "" {
-		mapPath = findFirst(filepath.Join(filepath.Dir(gt), "map_clsloc.txt"), filepath.Join(root, "map_clsloc.txt"))
+		mapPath = findFirst(filepath.Join(filepath.Dir(gt), "map_clsloc.txt"), filepath.Join(root, "map_clsloc.txt"),
+			filepath.Join(filepath.Dir(gt), "meta.mat"))
 	}
 	if mapPath == "" {
 		return nil, &LayoutError{Path: gt, Msg: "the ground truth holds ILSVRC2012_IDs in the devkit's meta.mat order, not sorted-wnid order, " +
-			"and tfvision ships no verified copy of that table: pass Options.DevkitMapping (--devkit-mapping FILE) with lines `id wnid`, " +
+			"and tfvision ships no verified copy of that table: put the devkit's meta.mat next to the ground truth, or " +
+			"pass Options.DevkitMapping (--devkit-mapping FILE) with a meta.mat, lines `id wnid`, " +
 			"`wnid id name` (the ILSVRC2015 devkit's map_clsloc.txt) or one wnid per line in id order"}
 	}
 	w.see(mapPath)
-	ids, err := readDevkitMapping(mapPath)
+	var ids map[int]string
+	var names map[string]string // from meta.mat's words; nil: the shipped names
+	var err error
+	if strings.EqualFold(filepath.Ext(mapPath), ".mat") {
+		ids, names, err = ReadDevkitMeta(mapPath)
+	} else {
+		ids, err = readDevkitMapping(mapPath)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -177,7 +186,7 @@ func scanDevkit(root string, opts Options, w *watch) (*Dataset, error) {
 			return nil, err
 		}
 	}
-	idx := d.setClasses(wnids, nil)
+	idx := d.setClasses(wnids, names)
 	// Resolve every id once, so a mapping/class mismatch is an error at Open
 	// rather than a silent wrong label later.
 	labels := make([]int, len(truth))

@@ -29,8 +29,9 @@ import (
 // The devkit's id→wnid order (meta.mat, ILSVRC2012_ID 1 = n02119789 kit fox)
 // is NOT shipped: no complete copy of it could be verified against a second
 // source, and a wrong table would silently mislabel the whole validation set.
-// The devkit layout therefore needs Options.DevkitMapping or a map_clsloc.txt
-// next to the ground truth (see findDevkitMapping).
+// Instead the devkit layout reads the table from the devkit itself: its
+// data/meta.mat (ReadDevkitMeta), a map_clsloc.txt next to the ground truth,
+// or Options.DevkitMapping.
 //
 //go:embed tables/LOC_synset_mapping.txt
 var locSynsetMapping string

@@ -50,8 +50,10 @@ type Dataset struct {
 
 // Options tune Open.
 type Options struct {
-	// DevkitMapping is an optional id→wnid table for the devkit layout: lines
-	// `id wnid`, `wnid id …` (map_clsloc.txt) or one `wnid` per line in id order.
+	// DevkitMapping is an optional id→wnid table for the devkit layout: the
+	// devkit's meta.mat, or text lines `id wnid`, `wnid id …` (map_clsloc.txt)
+	// or one `wnid` per line in id order. Without it, meta.mat or map_clsloc.txt
+	// next to the ground truth is used.
 	DevkitMapping string
 	// CacheDir holds the listing cache when Root is read-only. "" means
 	// root/.tfvision-index, falling back to os.UserCacheDir()/tfvision.
