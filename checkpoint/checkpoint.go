@@ -5,11 +5,14 @@
 package checkpoint
 
 import (
+	"io"
+
 	"bufio"
 	"encoding/gob"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/tfvision/tfvision/internal/atomicfile"
 	"os"
 	"path/filepath"
 	"slices"
@@ -69,47 +72,23 @@ func Save(path string, store *model.Store, meta Meta) error {
 	for _, v := range vars {
 		h.Paths = append(h.Paths, v.Path())
 	}
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("create checkpoint dir %s: %w", dir, err)
-	}
-	tmp, err := os.CreateTemp(dir, ".tmp-"+filepath.Base(path)+"-*")
-	if err != nil {
-		return fmt.Errorf("create checkpoint %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name()) // no-op after a successful rename
-	w := bufio.NewWriterSize(tmp, 1<<20)
-	enc := gob.NewEncoder(w)
-	err = enc.Encode(h)
-	for i := 0; err == nil && i < len(vars); i++ {
-		var t *tensors.Tensor
-		if t, err = vars[i].Value(); err == nil {
-			err = t.GobSerialize(enc)
+	// Durable: a checkpoint must survive a crash or power cut right after it is reported.
+	return atomicfile.Write(path, true, func(w io.Writer) error {
+		enc := gob.NewEncoder(w)
+		if err := enc.Encode(h); err != nil {
+			return err
 		}
-		if err != nil {
-			err = fmt.Errorf("variable %s: %w", vars[i].Path(), err)
+		for _, v := range vars {
+			t, err := v.Value()
+			if err == nil {
+				err = t.GobSerialize(enc)
+			}
+			if err != nil {
+				return fmt.Errorf("variable %s: %w", v.Path(), err)
+			}
 		}
-	}
-	if err == nil {
-		err = w.Flush()
-	}
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("write checkpoint %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("commit checkpoint %s: %w", path, err)
-	}
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync() // make the rename durable
-		d.Close()
-	}
-	return nil
+		return nil
+	})
 }
 
 // ReadMeta reads only the header of a checkpoint.

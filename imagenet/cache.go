@@ -1,10 +1,13 @@
 package imagenet
 
 import (
+	"io"
+
 	"bufio"
 	"crypto/sha256"
 	"encoding/gob"
 	"encoding/hex"
+	"github.com/tfvision/tfvision/internal/atomicfile"
 	"os"
 	"path/filepath"
 	"sort"
@@ -236,26 +239,5 @@ func packSplit(root string, sp *Split) cachedSplit {
 }
 
 func writeGob(path string, v any) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	bw := bufio.NewWriter(f)
-	err = gob.NewEncoder(bw).Encode(v)
-	if err == nil {
-		err = bw.Flush()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		os.Remove(f.Name())
-	}
-	return err
+	return atomicfile.Write(path, false, func(w io.Writer) error { return gob.NewEncoder(w).Encode(v) })
 }

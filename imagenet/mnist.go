@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/tfvision/tfvision/internal/atomicfile"
 	"image"
 	"image/png"
 	"os"
@@ -79,21 +80,7 @@ func exportSet(set *GoMNIST.Set, dir string, max int) (int, error) {
 // writeAtomic writes data to path via a temp file and rename, so readers
 // never see a partial file.
 func writeAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(data)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		os.Remove(f.Name())
-	}
-	return err
+	return atomicfile.WriteBytes(path, false, data)
 }
 
 // LocateMNIST finds the data directory of the GoMNIST module (which ships

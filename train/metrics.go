@@ -1,10 +1,13 @@
 package train
 
 import (
+	"io"
+
 	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/tfvision/tfvision/internal/atomicfile"
 	"os"
 	"path/filepath"
 
@@ -137,17 +140,8 @@ func (m *metricsLog) plot(path string) error {
 	tiles := plot.Align([][]*plot.Plot{{lp, ap}}, draw.Tiles{Rows: 1, Cols: 2, PadX: vg.Millimeter * 5}, draw.New(img))
 	lp.Draw(tiles[0][0])
 	ap.Draw(tiles[0][1])
-	tmp := path + ".tmp"
-	f, err := os.Create(tmp)
-	if err != nil {
+	return atomicfile.Write(path, false, func(w io.Writer) error {
+		_, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(w)
 		return err
-	}
-	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(f); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
+	})
 }
