@@ -127,11 +127,13 @@ func (r *runner) setup() error {
 		return err
 	}
 	r.configYAML = string(yamlBytes)
-	r.printf("config (also in %s):\n%s\n", filepath.Join(r.dir, "config.yaml"), indent(r.configYAML))
 
 	// Data.
 	if cfg.Data.Dir == "" {
 		return fmt.Errorf("data.dir is empty: pass --data DIR (an ImageNet-layout tree; `tfvision data mnist --out DIR` makes a small one)")
+	}
+	if _, err := os.Stat(cfg.Data.Dir); err != nil {
+		return fmt.Errorf("data.dir %s: %w\n  hint: pass --data DIR with an ImageNet-layout tree; `tfvision data mnist --out %s` writes the demo's", cfg.Data.Dir, err, cfg.Data.Dir)
 	}
 	ds, err := imagenet.Open(cfg.Data.Dir, imagenet.Options{DevkitMapping: cfg.Data.DevkitMapping})
 	if err != nil {
@@ -144,6 +146,7 @@ func (r *runner) setup() error {
 		return fmt.Errorf("dataset %s has %d classes but model.num_classes = %d: set --set model.num_classes=%d",
 			cfg.Data.Dir, len(ds.Classes), cfg.Model.NumClasses, len(ds.Classes))
 	}
+	r.printf("config (also in %s):\n%s\n", filepath.Join(r.dir, "config.yaml"), indent(r.configYAML))
 	r.classes = ds.Classes
 	trainSplit := subset(ds.Train, cfg.Data.MaxTrain, cfg.Seed)
 	r.printf("data: %s (%s layout), %d classes, %d training images", cfg.Data.Dir, ds.Layout, len(ds.Classes), len(trainSplit.Samples))
