@@ -6,7 +6,6 @@
 package backend
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"runtime"
@@ -105,6 +104,3 @@ func Describe(b compute.Backend) string {
 	n := b.NumDevices()
 	return fmt.Sprintf("backend %s (%s), %d device(s), host %d CPU cores", b.Name(), b.Description(), n, runtime.NumCPU())
 }
-
-// ErrNoDevice is returned when a backend reports no devices.
-var ErrNoDevice = errors.New("backend reports no devices")

@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/gomlx/compute/dtypes"
-	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
@@ -171,6 +170,3 @@ func softTargetLoss(logits, targets, weights *Node) *Node {
 	count := Max(ReduceAllSum(weights), ScalarOne(logits.Graph(), dtypes.Float32))
 	return Div(total, count)
 }
-
-// scalarShape is a float32 scalar input.
-var scalarShape = shapes.Make(dtypes.Float32)
