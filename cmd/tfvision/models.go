@@ -24,7 +24,7 @@ of one 224-px forward pass (×2 multiply-adds), as timm/fvcore do.`,
 			if err != nil {
 				return err
 			}
-			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 2, 4, 2, ' ', tabwriter.AlignRight)
+			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 2, 4, 2, ' ', 0)
 			fmt.Fprintf(tw, "preset\tkind\tdim\tdepth\theads\tqkv/proj/ffn tokens\tparams\tGFLOPs\t\n")
 			for _, name := range vision.PresetNames() {
 				c, _ := vision.Preset(name)

@@ -1,0 +1,64 @@
+package eval
+
+import (
+	"math"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/tfvision/tfvision/vision"
+)
+
+func TestSoftmaxAndTopK(t *testing.T) {
+	p := Softmax([]float32{1, 3, 2, 3})
+	e1, e2, e3 := math.Exp(1), math.Exp(2), math.Exp(3)
+	sum := e1 + e2 + 2*e3
+	want := []float64{e1 / sum, e3 / sum, e2 / sum, e3 / sum}
+	for i := range want {
+		if math.Abs(p[i]-want[i]) > 1e-12 {
+			t.Errorf("softmax[%d] = %.15f, want %.15f", i, p[i], want[i])
+		}
+	}
+	// Ties go to the lower index; k is clamped to [0, n].
+	if got := TopK(p, 3); !reflect.DeepEqual(got, []int{1, 3, 2}) {
+		t.Errorf("TopK = %v, want [1 3 2]", got)
+	}
+	if got := TopK(p, 10); len(got) != 4 {
+		t.Errorf("TopK(10) of 4 values returned %d", len(got))
+	}
+	if got := TopK(p, -1); len(got) != 0 {
+		t.Errorf("TopK(-1) = %v, want empty", got)
+	}
+	// Large logits must not overflow.
+	if q := Softmax([]float32{1000, 1000}); math.Abs(q[0]-0.5) > 1e-12 {
+		t.Errorf("softmax of large equal logits = %v", q)
+	}
+}
+
+func TestCollectPaths(t *testing.T) {
+	dir := t.TempDir()
+	for _, f := range []string{"b.JPEG", "a.png", "sub/c.jpg", "notes.txt", ".hidden.jpg", ".git/x.jpg"} {
+		p := filepath.Join(dir, f)
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		os.WriteFile(p, []byte("x"), 0o644)
+	}
+	got, err := CollectPaths([]string{dir, "/missing.jpg", "-"}, strings.NewReader("one.jpg\n\n  two.png \n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{filepath.Join(dir, "a.png"), filepath.Join(dir, "b.JPEG"), filepath.Join(dir, "sub/c.jpg"),
+		"/missing.jpg", "one.jpg", "two.png"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("CollectPaths =\n%v\nwant\n%v", got, want)
+	}
+}
+
+func TestBaselinesSizeClasses(t *testing.T) {
+	for dim, size := range map[int]string{192: "Ti", 384: "S", 768: "B", 1024: "L", 64: ""} {
+		if got := SizeOf(vision.Config{Dim: dim}); got != size {
+			t.Errorf("SizeOf(dim %d) = %q, want %q", dim, got, size)
+		}
+	}
+}
