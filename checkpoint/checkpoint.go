@@ -32,6 +32,20 @@ const (
 	BestName = "best" + Ext
 )
 
+// Scopes of training state, saved beside the model weights: Adam moments, step count and
+// gradient-accumulation buffers under OptimizerScope, the weights' EMA under EMAScope.
+const (
+	OptimizerScope = "/optimizer"
+	EMAScope       = "/ema"
+)
+
+// IsModelWeight reports whether a saved variable is a weight of the network itself rather
+// than training state (optimizer, EMA, RNG). Use it as a Load filter to take weights only.
+func IsModelWeight(path string) bool {
+	return !strings.HasPrefix(path, OptimizerScope+"/") && !strings.HasPrefix(path, EMAScope+"/") &&
+		path != "/"+model.RNGStateVariableName
+}
+
 // Meta describes a checkpoint; it is stored in the file's header and readable alone.
 type Meta struct {
 	Step      int64              `json:"step"`
@@ -165,7 +179,7 @@ func Load(path string, store *model.Store, keep Filter) (Meta, error) {
 		if err != nil {
 			return meta, fmt.Errorf("checkpoint %s: %w", path, err)
 		}
-		v.Trainable = !strings.HasPrefix(p, "/optimizer") && !strings.HasPrefix(p, "/ema") && !strings.HasPrefix(p, "/"+model.RNGStateVariableName)
+		v.Trainable = IsModelWeight(p)
 	}
 	return meta, nil
 }

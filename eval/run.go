@@ -121,9 +121,9 @@ func LoadRun(backend compute.Backend, path string, ema bool) (*Run, error) {
 	if err := m.Trace(backend, store); err != nil {
 		return nil, err
 	}
-	keep := func(p string) bool { return !strings.HasPrefix(p, "/optimizer") && !strings.HasPrefix(p, "/ema") }
+	keep := checkpoint.Filter(checkpoint.IsModelWeight)
 	if ema {
-		keep = func(p string) bool { return strings.HasPrefix(p, "/ema/") }
+		keep = func(p string) bool { return strings.HasPrefix(p, checkpoint.EMAScope+"/") }
 	}
 	if _, err := checkpoint.Load(ck, store, keep); err != nil {
 		return nil, err
@@ -131,8 +131,8 @@ func LoadRun(backend compute.Backend, path string, ema bool) (*Run, error) {
 	if ema {
 		found := 0
 		for v := range store.IterVariables() {
-			if strings.HasPrefix(v.Path(), "/ema/") {
-				target := store.GetVariable(strings.TrimPrefix(v.Path(), "/ema"))
+			if strings.HasPrefix(v.Path(), checkpoint.EMAScope+"/") {
+				target := store.GetVariable(strings.TrimPrefix(v.Path(), checkpoint.EMAScope))
 				if target != nil {
 					if err := target.SetValue(v.MustValue()); err != nil {
 						return nil, err
@@ -146,7 +146,7 @@ func LoadRun(backend compute.Backend, path string, ema bool) (*Run, error) {
 		}
 	}
 	for v := range store.IterVariables() {
-		if !v.HasValue() && !strings.HasPrefix(v.Path(), "/ema") {
+		if !v.HasValue() && checkpoint.IsModelWeight(v.Path()) {
 			return nil, fmt.Errorf("checkpoint %s lacks variable %s of the model its config describes", ck, v.Path())
 		}
 	}

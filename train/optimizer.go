@@ -1,6 +1,7 @@
 package train
 
 import (
+	"github.com/tfvision/tfvision/checkpoint"
 	"slices"
 	"strings"
 
@@ -13,8 +14,8 @@ import (
 // Store scopes of training state, kept apart from model variables so the model scope
 // alone is the network (counted, exported, grown).
 const (
-	OptimizerScope = "/optimizer"
-	EMAScope       = "/ema"
+	OptimizerScope = checkpoint.OptimizerScope
+	EMAScope       = checkpoint.EMAScope
 )
 
 // AdamW holds the hyper-parameters of the update; the learning rate is an input of each
@@ -36,8 +37,7 @@ func NoDecay(path string) bool {
 
 // isModelVar is true for the network's trainable variables (not optimizer/EMA/RNG state).
 func isModelVar(v *model.Variable) bool {
-	p := v.Path()
-	return v.Trainable && !strings.HasPrefix(p, OptimizerScope+"/") && !strings.HasPrefix(p, EMAScope+"/")
+	return v.Trainable && checkpoint.IsModelWeight(v.Path())
 }
 
 // ModelVars lists the model's trainable variables sorted by path.

@@ -291,8 +291,7 @@ func (r *runner) restoreOrInit() error {
 		if err != nil {
 			return fmt.Errorf("--init: %w", err)
 		}
-		onlyModel := func(p string) bool { return !strings.HasPrefix(p, "/optimizer") && !strings.HasPrefix(p, "/ema") }
-		if _, err := checkpoint.Load(ck, r.store, onlyModel); err != nil {
+		if _, err := checkpoint.Load(ck, r.store, checkpoint.IsModelWeight); err != nil {
 			return fmt.Errorf("--init: %w", err)
 		}
 		r.printf("initialised weights from %s\n", ck)

@@ -67,7 +67,7 @@ func Grow(store *model.Store, cfg Config, opts GrowOptions) (Config, error) {
 	}
 	for _, v := range paths {
 		p := v.Path()
-		if strings.HasPrefix(p, "/optimizer") || strings.HasPrefix(p, "/ema") {
+		if !v.Trainable { // optimizer moments, EMA: not carried over to the grown model
 			continue
 		}
 		_, name := model.SplitPath(p)

@@ -100,12 +100,12 @@ func pathHash(p string) uint64 {
 	return h.Sum64()
 }
 
-// NumParams counts the trainable values held by store's variables (optimizer state and
-// RNG state are not variables of the model scope and are not counted).
+// NumParams counts the values of store's trainable variables: the model's weights.
+// Training state (optimizer moments, EMA, RNG) is always created non-trainable.
 func NumParams(store *model.Store) int {
 	n := 0
 	for v := range store.IterVariables() {
-		if v.Trainable && !strings.HasPrefix(v.Path(), "/optimizer") && !strings.HasPrefix(v.Path(), "/ema") {
+		if v.Trainable {
 			n += v.Shape().Size()
 		}
 	}
