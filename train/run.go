@@ -283,10 +283,11 @@ func (r *runner) restoreOrInit() error {
 		r.printf("resuming from %s (step %d, epoch %d)\n", latest, meta.Step, meta.Epoch)
 		return nil
 	}
-	if err := r.model.Trace(r.backend, r.store); err != nil {
-		return err
-	}
 	if r.opts.Init != "" {
+		// Trace first so loading checks every saved shape against this config's model.
+		if err := r.model.Trace(r.backend, r.store); err != nil {
+			return err
+		}
 		ck, err := eval.ResolveCheckpoint(r.opts.Init, "latest")
 		if err != nil {
 			return fmt.Errorf("--init: %w", err)
