@@ -17,6 +17,9 @@ type Config struct {
 	BackendAutoInstall bool `mapstructure:"backend_auto_install" yaml:"backend_auto_install" json:"backend_auto_install"`
 	// Precision: "f32", or "bf16" (bf16 matmuls/activations, f32 master weights, norms and loss).
 	Precision string `mapstructure:"precision" yaml:"precision" json:"precision"`
+	// Attention: "auto" (fused flash attention where the backend has it: XLA-CUDA in bf16),
+	// "fused" (required; an error elsewhere) or "decomposed". Speed only: same function.
+	Attention string `mapstructure:"attention" yaml:"attention" json:"attention"`
 	Seed      uint64 `mapstructure:"seed" yaml:"seed" json:"seed"`
 	// Out is the run directory (config, checkpoints, metrics, plots).
 	Out string `mapstructure:"out" yaml:"out" json:"out"`
@@ -118,7 +121,7 @@ type Log struct {
 // override parts of it.
 func Default() Config {
 	return Config{
-		Precision: "f32", Seed: 0, Out: "runs/default",
+		Precision: "f32", Attention: string(vision.AttentionAuto), Seed: 0, Out: "runs/default",
 		Model: Model{Preset: "tokenformer-b16-matched"},
 		Data:  Data{Workers: 0, Prefetch: 4, Repeats: 1},
 		Augment: Augment{Scale: []float64{0.08, 1}, Ratio: []float64{3.0 / 4, 4.0 / 3}, Interpolation: "bicubic",
@@ -154,6 +157,9 @@ func (c Config) Validate() error {
 	}
 	if !slices.Contains(Precisions, c.Precision) {
 		return fmt.Errorf("precision = %q: allowed values are %s", c.Precision, strings.Join(Precisions, ", "))
+	}
+	if _, err := vision.ParseAttention(c.Attention); err != nil {
+		return err
 	}
 	a := c.Augment
 	if !slices.Contains(Interpolations, a.Interpolation) {

@@ -51,6 +51,7 @@ func TestErrorsNameTheKey(t *testing.T) {
 		{Source{File: writeYAML(t, "optim:\n  lrr: 0.1\n")}, `unknown key "optim.lrr" (did you mean "optim.lr"?)`},
 		{Source{Sets: []string{"optim.lr=fast"}}, "optim.lr"},
 		{Source{Sets: []string{"precision=fp8"}}, `precision = "fp8": allowed values are f32, bf16`},
+		{Source{Sets: []string{"attention=flash"}}, `attention = "flash": allowed values are auto, fused, decomposed`},
 		{Source{Sets: []string{"augment.interpolation=lanczos"}}, "augment.interpolation"},
 		{Source{Sets: []string{"model.preset=vit-h14"}}, "unknown model preset"},
 		{Source{Sets: []string{"model.heads=5"}}, "model.dim = 768 is not divisible by model.heads = 5"},

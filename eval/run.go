@@ -117,6 +117,9 @@ func LoadRun(backend compute.Backend, path string, ema bool) (*Run, error) {
 		return nil, err
 	}
 	m.DType = DType(cfg.Precision)
+	// The run's attention setting described its training machine; here the kernel is
+	// whatever this backend does best (the function is the same).
+	m.Attention = vision.AttentionAuto
 	store := model.NewStore()
 	if err := m.Trace(backend, store); err != nil {
 		return nil, err

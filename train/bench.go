@@ -21,6 +21,7 @@ type BenchOptions struct {
 	Batch, Steps, Warmup int
 	Train                bool
 	DType                dtypes.DType // compute dtype (float32 or bfloat16)
+	Attention            vision.Attention
 	// Progress, when set, is called after each step (warm-up included).
 	Progress func(step int, seconds float64)
 }
@@ -32,6 +33,7 @@ type BenchResult struct {
 	Batch         int     `json:"batch"`
 	Image         int     `json:"image"`
 	DType         string  `json:"dtype"`
+	Attention     string  `json:"attention"` // the kernel used: fused or decomposed
 	Backend       string  `json:"backend"`
 	Params        int     `json:"params"`
 	StepMSMedian  float64 `json:"step_ms_median"`
@@ -55,6 +57,11 @@ func BenchModel(backend compute.Backend, cfg vision.Config, opts BenchOptions) (
 	}
 	if opts.DType != dtypes.InvalidDType {
 		m.DType = opts.DType
+	}
+	m.Attention = opts.Attention
+	attention, err := m.AttentionPath(backend)
+	if err != nil {
+		return BenchResult{}, err
 	}
 	store := model.NewStore()
 	if err := m.Build(backend, store, 1); err != nil {
@@ -105,7 +112,8 @@ func BenchModel(backend compute.Backend, cfg vision.Config, opts BenchOptions) (
 		}
 	}
 	res := BenchResult{Mode: "infer", Batch: opts.Batch, Image: cfg.ImageSize, DType: m.DType.String(),
-		Backend: backend.Name(), Params: vision.NumParams(store), FLOPsPerImage: cfg.FLOPs(), Steps: opts.Steps}
+		Attention: string(attention),
+		Backend:   backend.Name(), Params: vision.NumParams(store), FLOPsPerImage: cfg.FLOPs(), Steps: opts.Steps}
 	if opts.Train {
 		res.Mode = "train"
 		res.FLOPsPerImage *= 3

@@ -201,6 +201,11 @@ func (r *runner) setup() error {
 		return err
 	}
 	r.model.DType = eval.DType(cfg.Precision)
+	r.model.Attention, _ = vision.ParseAttention(cfg.Attention) // validated with the config
+	attention, err := r.model.AttentionPath(r.backend)
+	if err != nil {
+		return err
+	}
 	r.store = model.NewStore()
 	if err := r.restoreOrInit(); err != nil {
 		return err
@@ -222,7 +227,7 @@ func (r *runner) setup() error {
 		warm = int64(math.Round(cfg.Optim.WarmupEpochs * float64(r.stepsPerEp)))
 	}
 	r.sched = Schedule{PeakLR: cfg.LearningRate(), MinLR: cfg.Optim.MinLR, WarmupLR: cfg.Optim.WarmupLR, Warmup: warm, Total: total}
-	r.printf("model: %s, %.2fM parameters, %.2f GFLOPs/image; %s precision\n", modelName(cfg), float64(vision.NumParams(r.store))/1e6, cfg.Model.FLOPs()/1e9, cfg.Precision)
+	r.printf("model: %s, %.2fM parameters, %.2f GFLOPs/image; %s precision, %s attention\n", modelName(cfg), float64(vision.NumParams(r.store))/1e6, cfg.Model.FLOPs()/1e9, cfg.Precision, attention)
 	r.printf("optimizer: AdamW lr %.3g (batch %d = %d × %d accumulation), %d steps (%d per epoch), %d warmup, cosine to %.3g\n",
 		r.sched.PeakLR, cfg.Optim.BatchSize, micro, r.microPerStep, total, r.stepsPerEp, warm, cfg.Optim.MinLR)
 	if r.valLoader != nil {

@@ -2,7 +2,6 @@ package vision
 
 import (
 	"fmt"
-	"math"
 
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
@@ -18,6 +17,8 @@ import (
 type Model struct {
 	Config Config
 	DType  dtypes.DType
+	// Attention picks the attention kernel ("" = auto: fused where the backend has it).
+	Attention Attention
 
 	// training is set on the copy Logits builds with: it selects the graph builders with
 	// hand-written gradients (fastgrad.go), which give the same values.
@@ -139,20 +140,6 @@ func (m *Model) layerNorm(x, gamma, beta *Node, eps float64) *Node {
 	return m.cast(nn.LayerNorm(x32, []int{x.Rank() - 1}, eps, gamma, beta, nil))
 }
 
-// mha is softmax multi-head attention (scale 1/√head_dim, non-causal) of [B, S, d] tensors.
-func (m *Model) mha(q, k, v *Node) *Node {
-	c := m.Config
-	dims := q.Shape().Dimensions
-	// Heads-major [B, H, S, D] operands make both attention matmuls (and their gradients)
-	// batched over leading axes, the layouts the Go backend multiplies without transposing.
-	split := func(t *Node) *Node {
-		return TransposeAllAxes(Reshape(t, dims[0], dims[1], c.Heads, c.HeadDim()), 0, 2, 1, 3)
-	}
-	q = MulScalar(q, 1/math.Sqrt(float64(c.HeadDim())))
-	out := attentionBHSD(split(q), split(k), split(v), m.training)
-	return Reshape(TransposeAllAxes(out, 0, 2, 1, 3), dims...)
-}
-
 // tokenFormerBlock: y = LN(x); x += Po(MHA(Pq(y), Pk(y), Pv(y))); x += Pffn(LN(x)),
 // with non-parametric LNs (TOKENFORMER.md).
 func (m *Model) tokenFormerBlock(scope *model.Scope, x *Node, dropRate float64) *Node {
@@ -184,38 +171,4 @@ func (m *Model) vitBlock(scope *model.Scope, x *Node, dropRate float64) *Node {
 	h := m.gelu(m.linear(ms.In("fc1"), ln("ln2", x), c.mlpHidden()))
 	f := m.linear(ms.In("fc2"), h, c.Dim)
 	return Add(x, dropPath(scope.In("drop_ffn"), f, dropRate))
-}
-
-// linearQKV is the query/key/value linears of y [B, S, d] as one matmul against their
-// weights concatenated inside the graph (the variables stay separate), returned heads-major
-// as [3, B, H, S, head_dim].
-func (m *Model) linearQKV(scope *model.Scope, y *Node) *Node {
-	c := m.Config
-	g := y.Graph()
-	dims := y.Shape().Dimensions
-	var ws, bs []*Node
-	for _, name := range []string{"query", "key", "value"} {
-		s := scope.In("%s", name)
-		ws = append(ws, m.param(s, g, "weights", c.Dim, c.Dim))
-		bs = append(bs, m.param(s, g, "bias", c.Dim))
-	}
-	rows := dims[0] * dims[1]
-	y2 := Reshape(y, rows, c.Dim)
-	w := Concatenate(ws, 1)
-	var yw *Node
-	if m.training {
-		yw = dotTrain(y2, w)
-	} else {
-		yw = Dot(y2, w).Product()
-	}
-	qkv := Add(yw, ExpandLeftToRank(Concatenate(bs, 0), 2)) // [rows, 3d]
-	return TransposeAllAxes(Reshape(qkv, dims[0], dims[1], 3, c.Heads, c.HeadDim()), 2, 0, 3, 1, 4)
-}
-
-// mhaPacked is mha of qkv [3, B, H, S, head_dim], returning [B, S, d].
-func (m *Model) mhaPacked(qkv *Node) *Node {
-	c := m.Config
-	dims := qkv.Shape().Dimensions
-	out := attentionPacked(qkv, 1/math.Sqrt(float64(c.HeadDim())), m.training)
-	return Reshape(TransposeAllAxes(out, 0, 2, 1, 3), dims[1], dims[3], c.Dim)
 }

@@ -40,7 +40,7 @@ func writeJSON(path string, v any) error {
 }
 
 func newBenchModelCmd() *cobra.Command {
-	var preset, configName, backendSpec, precision, jsonPath string
+	var preset, configName, backendSpec, precision, attention, jsonPath string
 	var sets []string
 	var batch, image, steps, warmup int
 	var trainMode, inferMode bool
@@ -59,9 +59,16 @@ func newBenchModelCmd() *cobra.Command {
 				var cfg configs.Config
 				cfg, err = configs.Load(configs.Source{File: configName, Sets: sets})
 				c, preset = cfg.Model.Config, "config "+configName
+				if !cmd.Flags().Changed("attention") {
+					attention = cfg.Attention
+				}
 			}
 			if err != nil {
 				return err
+			}
+			att, err := vision.ParseAttention(attention)
+			if err != nil {
+				return fmt.Errorf("--%w", err)
 			}
 			if image > 0 && configName == "" {
 				c.ImageSize = image
@@ -84,7 +91,7 @@ func newBenchModelCmd() *cobra.Command {
 			}
 			fmt.Fprintf(out, "%s, %s, batch %d, %d px, %s: %d warm-up + %d timed steps\n", preset, mode, batch, c.ImageSize, precision, warmup, steps)
 			res, err := train.BenchModel(b, c, train.BenchOptions{Batch: batch, Steps: steps, Warmup: warmup, Train: trainMode,
-				DType: eval.DType(precision), Progress: func(i int, sec float64) {
+				DType: eval.DType(precision), Attention: att, Progress: func(i int, sec float64) {
 					label := "timed"
 					if i < warmup {
 						label = "warm-up"
@@ -95,6 +102,7 @@ func newBenchModelCmd() *cobra.Command {
 				return err
 			}
 			res.Preset = preset
+			fmt.Fprintf(out, "attention: %s\n", res.Attention)
 			fmt.Fprintf(out, "%.2f images/s, %.1f GFLOP/s effective (%.1f GFLOPs/image, median step %.1f ms, first step incl. compile %.1fs)\n",
 				res.ImagesPerSec, res.GFLOPsPerSec, res.FLOPsPerImage/1e9, res.StepMSMedian, res.CompileSec)
 			return writeJSON(jsonPath, res)
@@ -112,6 +120,7 @@ func newBenchModelCmd() *cobra.Command {
 	f.IntVar(&warmup, "warmup", 2, "untimed steps first (the first compiles)")
 	f.StringVar(&backendSpec, "backend", "", "backend (default: auto)")
 	f.StringVar(&precision, "precision", "f32", "f32 or bf16")
+	f.StringVar(&attention, "attention", "auto", "attention kernel: auto (fused where the backend has it), fused or decomposed")
 	f.StringVar(&jsonPath, "json", "", "also write the result as JSON to this file")
 	return cmd
 }
