@@ -10,11 +10,13 @@ import (
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
+
+	"github.com/tfvision/tfvision/internal/fakefused"
 )
 
 func TestAttentionPathResolution(t *testing.T) {
 	plain := goBackend(t)
-	fused := newFusedBackend(plain)
+	fused := fakefused.New(plain)
 	c := tiny(KindViT) // head_dim 16/2 = 8
 	odd := c
 	odd.Dim, odd.Heads = 18, 3 // head_dim 6: not a multiple of 8
@@ -77,9 +79,9 @@ func lossAndGrads(t *testing.T, b compute.Backend, m *Model, images *tensors.Ten
 	if err := m.Build(b, store, 7); err != nil {
 		t.Fatal(err)
 	}
-	if fb, ok := b.(fusedBackend); ok { // count only the graph below, not Build's trace
-		fb.fwd.Store(0)
-		fb.vjp.Store(0)
+	if fb, ok := b.(*fakefused.Backend); ok { // count only the graph below, not Build's trace
+		fb.Fwd.Store(0)
+		fb.VJP.Store(0)
 	}
 	var paths []string
 	exec, err := model.NewExec(b, store, func(scope *model.Scope, x *Node) []*Node {
@@ -120,12 +122,12 @@ func TestFusedAttentionPathMatchesDecomposed(t *testing.T) {
 	plain := goBackend(t)
 	for _, kind := range []Kind{KindTokenFormer, KindViT} {
 		c := tiny(kind)
-		fb := newFusedBackend(plain)
+		fb := fakefused.New(plain)
 		mf, _ := New(c)
 		mf.DType = dtypes.BFloat16
 		fl, fg := lossAndGrads(t, fb, mf, testImages(c, 3)) // a tensor belongs to one backend
-		if fb.fwd.Load() != int64(c.Depth) || fb.vjp.Load() != int64(c.Depth) {
-			t.Fatalf("%s: fused forward/VJP built %d/%d times, want %d each", kind, fb.fwd.Load(), fb.vjp.Load(), c.Depth)
+		if fb.Fwd.Load() != int64(c.Depth) || fb.VJP.Load() != int64(c.Depth) {
+			t.Fatalf("%s: fused forward/VJP built %d/%d times, want %d each", kind, fb.Fwd.Load(), fb.VJP.Load(), c.Depth)
 		}
 		md, _ := New(c)
 		md.DType = dtypes.BFloat16

@@ -1,4 +1,10 @@
-package vision
+// Package fakefused wraps a backend (the pure-Go one, in tests) so that it offers fused
+// attention and its VJP, the ops XLA-CUDA lowers to cuDNN flash attention. They are written
+// with the backend's primitive ops the way flash attention defines them (the forward keeps
+// only the log-sum-exp; the backward uses D = rowsum(dO∘O)), independently of the model's
+// decomposed attention. CPU tests use it to drive the model's fused path and the parity
+// check, which otherwise only a GPU exercises.
+package fakefused
 
 import (
 	"sync/atomic"
@@ -8,27 +14,31 @@ import (
 	"github.com/gomlx/compute/shapes"
 )
 
-// fusedBackend is the pure-Go backend plus a fused attention op and its VJP, written here
-// with the backend's primitive ops the way cuDNN's flash attention defines them (forward
-// keeps only the log-sum-exp; backward uses D = rowsum(dO∘O)), independently of
-// attentionBHSD. It lets CPU tests drive the model's fused path, the one XLA-CUDA takes.
-type fusedBackend struct {
+// Backend is a backend plus fused attention.
+type Backend struct {
 	compute.Backend
-	fwd, vjp *atomic.Int64 // calls made while building graphs
+	// Fwd and VJP count the fused ops built into graphs.
+	Fwd, VJP *atomic.Int64
+	// BrokenVJP makes the backward leave out the score scale in dq and dk: the kind of
+	// bug a parity check must catch.
+	BrokenVJP bool
 }
 
-func newFusedBackend(b compute.Backend) fusedBackend {
-	return fusedBackend{Backend: b, fwd: new(atomic.Int64), vjp: new(atomic.Int64)}
+// New wraps b.
+func New(b compute.Backend) *Backend {
+	return &Backend{Backend: b, Fwd: new(atomic.Int64), VJP: new(atomic.Int64)}
 }
 
-func (b fusedBackend) Capabilities() compute.Capabilities {
+// Capabilities adds the fused attention ops to b's.
+func (b *Backend) Capabilities() compute.Capabilities {
 	c := b.Backend.Capabilities().Clone()
 	c.Operations[compute.OpTypeFusedScaledDotProductAttention] = true
 	c.Operations[compute.OpTypeFusedScaledDotProductAttentionVJP] = true
 	return c
 }
 
-func (b fusedBackend) Builder(name string) compute.Builder {
+// Builder returns a builder whose main function has the fused ops.
+func (b *Backend) Builder(name string) compute.Builder {
 	inner := b.Backend.Builder(name)
 	return &fusedBuilder{Builder: inner, main: &fusedFn{Function: inner.Main(), b: b}}
 }
@@ -38,11 +48,12 @@ type fusedBuilder struct {
 	main *fusedFn
 }
 
+// Main is the wrapped main function.
 func (b *fusedBuilder) Main() compute.Function { return b.main }
 
 type fusedFn struct {
 	compute.Function
-	b fusedBackend
+	b *Backend
 }
 
 // must panics with the backend error: graph building turns panics into errors.
@@ -90,9 +101,10 @@ func (f *fusedFn) bcastRows(x compute.Value, like shapes.Shape) compute.Value {
 	return must(f.BroadcastInDim(x, like, []int{0, 1, 2}))
 }
 
+// FusedScaledDotProductAttention is softmax(scale·q·kᵀ)·v; its state is the log-sum-exp.
 func (f *fusedFn) FusedScaledDotProductAttention(query, key, value compute.Value, layout compute.AttentionAxesLayout,
 	opts *compute.ScaledDotProductAttentionConfig) (compute.Value, []compute.Value, error) {
-	f.b.fwd.Add(1)
+	f.b.Fwd.Add(1)
 	dt := f.shape(query).DType
 	q, k, v := f.toBHSD(query, layout), f.toBHSD(key, layout), f.toBHSD(value, layout)
 	s := f.scores(q, k, opts.Scale)
@@ -106,10 +118,11 @@ func (f *fusedFn) FusedScaledDotProductAttention(query, key, value compute.Value
 	return f.fromBHSD(out, layout, dt), []compute.Value{lse}, nil
 }
 
+// FusedScaledDotProductAttentionVJP is flash attention's backward from the log-sum-exp.
 func (f *fusedFn) FusedScaledDotProductAttentionVJP(query, key, value compute.Value, layout compute.AttentionAxesLayout,
 	opts *compute.ScaledDotProductAttentionConfig, output compute.Value, states []compute.Value, dOutput compute.Value) (
 	compute.Value, compute.Value, compute.Value, error) {
-	f.b.vjp.Add(1)
+	f.b.VJP.Add(1)
 	dt := f.shape(query).DType
 	q, k, v := f.toBHSD(query, layout), f.toBHSD(key, layout), f.toBHSD(value, layout)
 	o, dO := f.toBHSD(output, layout), f.toBHSD(dOutput, layout)
@@ -121,7 +134,9 @@ func (f *fusedFn) FusedScaledDotProductAttentionVJP(query, key, value compute.Va
 	dS := must(f.Mul(p, must(f.Sub(dP, f.bcastRows(d, ss)))))
 	c := must(f.Constant([]float32{float32(opts.Scale)}))
 	c = must(f.Reshape(c))
-	dS = must(f.Mul(dS, must(f.BroadcastInDim(c, ss, nil))))
+	if !f.b.BrokenVJP {
+		dS = must(f.Mul(dS, must(f.BroadcastInDim(c, ss, nil))))
+	}
 	dq := must(f.DotGeneral(dS, []int{3}, []int{0, 1}, k, []int{2}, []int{0, 1}, compute.DotGeneralConfig{}))
 	dk := must(f.DotGeneral(dS, []int{2}, []int{0, 1}, q, []int{2}, []int{0, 1}, compute.DotGeneralConfig{}))
 	dv := must(f.DotGeneral(p, []int{2}, []int{0, 1}, dO, []int{2}, []int{0, 1}, compute.DotGeneralConfig{}))
