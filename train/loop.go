@@ -48,37 +48,35 @@ func (r *runner) loop(ctx context.Context) (Summary, error) {
 				progressbar.OptionSetPredictTime(true), progressbar.OptionThrottle(200*time.Millisecond),
 				progressbar.OptionOnCompletion(func() { fmt.Fprintln(r.out) }))
 		}
-		ectx, cancel := context.WithCancel(ctx)
-		batches := r.trainLoader.Epoch(ectx, epoch, startMicro)
+		// The steps this epoch runs, as the loop condition below counts them.
+		toRun := min(int64((r.stepsPerEp*r.microPerStep-startMicro)/r.microPerStep), total-step)
+		stage := r.startStage(ctx, epoch, startMicro, int(max(toRun, 0)))
 		microDone := startMicro
 		var epochLoss float64
 		var epochSteps int
 		var epochWait, epochCompute float64
 		var epochTimed int // steps in epochCompute (the compiling first step is left out)
 		for step < total && microDone+r.microPerStep <= r.stepsPerEp*r.microPerStep {
-			mbs := make([]MicroBatch, 0, r.microPerStep)
-			var wait float64
-			for len(mbs) < r.microPerStep {
-				t0 := time.Now()
-				b, ok := <-batches
-				wait += time.Since(t0).Seconds()
-				if !ok {
-					break
-				}
-				mbs = append(mbs, r.microBatch(b, epoch, microDone+len(mbs)))
-			}
+			t0 := time.Now()
+			next, ok := <-stage.steps
+			wait := time.Since(t0).Seconds()
 			if ctx.Err() != nil {
-				cancel()
+				_ = next.prep.Release() // never run: nothing to report
+				stage.stop()
 				return r.interrupt(sum, step, epoch, microDone)
 			}
-			if len(mbs) < r.microPerStep {
+			if !ok {
 				break
 			}
+			if next.err != nil {
+				stage.stop()
+				return sum, next.err
+			}
 			lr := r.sched.LR(step)
-			t0 := time.Now()
-			loss, gnorm, err := r.stepper.Step(mbs, lr)
+			t0 = time.Now()
+			loss, gnorm, err := r.stepper.StepPrepared(next.prep, lr)
 			if err != nil {
-				cancel()
+				stage.stop()
 				return sum, err
 			}
 			sec := time.Since(t0).Seconds()
@@ -100,7 +98,7 @@ func (r *runner) loop(ctx context.Context) (Summary, error) {
 			if cfg.Log.EverySteps > 0 && (step%int64(cfg.Log.EverySteps) == 0 || step == 1) {
 				if err := r.metrics.add(Record{Kind: "train", Step: step, Epoch: epoch, Loss: loss, LR: lr, GradNorm: gnorm,
 					ImagesPerSec: ips, DataWaitSec: wait}); err != nil {
-					cancel()
+					stage.stop()
 					return sum, err
 				}
 			}
@@ -108,14 +106,17 @@ func (r *runner) loop(ctx context.Context) (Summary, error) {
 				bar.Describe(fmt.Sprintf("epoch %d loss %.4f lr %.2e %.1f img/s", epoch+1, loss, lr, ips))
 				_ = bar.Add(1)
 			}
+			if r.afterStep != nil {
+				r.afterStep(step)
+			}
 			if r.dueCheckpoint(step) {
 				if err := r.save(step, epoch, microDone, nil); err != nil {
-					cancel()
+					stage.stop()
 					return sum, err
 				}
 			}
 			if r.opts.StopAfter > 0 && stepsThisRun >= r.opts.StopAfter {
-				cancel()
+				stage.stop()
 				if err := r.save(step, epoch, microDone, nil); err != nil {
 					return sum, err
 				}
@@ -123,9 +124,7 @@ func (r *runner) loop(ctx context.Context) (Summary, error) {
 				return sum, ErrInterrupted
 			}
 		}
-		cancel()
-		for range batches { // drain so the loader's goroutines exit
-		}
+		stage.stop()
 		if bar != nil {
 			_ = bar.Finish()
 		}

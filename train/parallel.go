@@ -39,7 +39,8 @@ func (s *Stepper) distribute(n int) error {
 
 // shardArgs splits each batch-major tensor into s.devices equal parts and interleaves them
 // per device (device 0's arguments first), as GoMLX's distributed Exec expects; scalars
-// (the learning rate) are repeated.
+// (the learning rate) are repeated, one copy per device: a tensor lives on one device, and
+// the Exec refuses one already moved to device 0 as device 1's argument.
 func (s *Stepper) shardArgs(args ...*tensors.Tensor) ([]any, error) {
 	if s.devices <= 1 {
 		out := make([]any, len(args))
@@ -52,7 +53,14 @@ func (s *Stepper) shardArgs(args ...*tensors.Tensor) ([]any, error) {
 	for _, a := range args {
 		if a.Rank() == 0 {
 			for d := range perDevice {
-				perDevice[d] = append(perDevice[d], a)
+				c := a
+				if d > 0 {
+					var err error
+					if c, err = a.LocalClone(); err != nil {
+						return nil, fmt.Errorf("copy scalar argument for device %d: %w", d, err)
+					}
+				}
+				perDevice[d] = append(perDevice[d], c)
 			}
 			continue
 		}

@@ -33,4 +33,17 @@ func TestShardArgsSplitsTheBatchPerDevice(t *testing.T) {
 	}
 }
 
+// A tensor lives on one device, so the learning rate repeated per device must be one tensor
+// per device: the Exec refuses a tensor already on device 0 as device 1's argument.
+func TestShardArgsGivesEachDeviceItsOwnScalar(t *testing.T) {
+	s := &Stepper{devices: 3}
+	args, err := s.shardArgs(tensors.FromScalar(float32(0.5)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if args[0] == args[1] || args[1] == args[2] || args[0] == args[2] {
+		t.Errorf("devices share a scalar tensor: %p %p %p", args[0], args[1], args[2])
+	}
+}
+
 func fmtAny(v any) string { return fmt.Sprint(v) }

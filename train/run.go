@@ -89,6 +89,9 @@ type runner struct {
 	lastSave     time.Time
 	resumeMeta   checkpoint.Meta
 	evalBatch    int
+
+	// afterStep, when set, runs after each optimizer step: tests interrupt at a known step.
+	afterStep func(step int64)
 }
 
 // Run trains per opts.Config, resuming from the run directory's latest checkpoint when there

@@ -2,6 +2,7 @@ package train
 
 import (
 	"fmt"
+	"sync"
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
@@ -28,9 +29,15 @@ type Stepper struct {
 	Opt   AdamW
 	Accum int
 
+	backend             compute.Backend
 	vars                []*model.Variable
 	fused, micro, apply *model.Exec
 	devices             int
+
+	// batchMu guards batch, the micro-batch size of the first step: Prepare may run on
+	// another goroutine than the step.
+	batchMu sync.Mutex
+	batch   int
 }
 
 // NewStepper prepares the step graphs (compiled lazily on first use, once per shape).
@@ -38,7 +45,7 @@ func NewStepper(backend compute.Backend, m *vision.Model, store *model.Store, op
 	if accum < 1 {
 		return nil, fmt.Errorf("accumulation steps = %d: must be >= 1", accum)
 	}
-	s := &Stepper{Model: m, Store: store, Opt: opt, Accum: accum, vars: ModelVars(store)}
+	s := &Stepper{Model: m, Store: store, Opt: opt, Accum: accum, backend: backend, vars: ModelVars(store)}
 	if len(s.vars) == 0 {
 		return nil, fmt.Errorf("train: the store has no model variables: build the model first")
 	}
@@ -105,42 +112,14 @@ func (s *Stepper) applyGraph(scope *model.Scope, lr *Node) *Node {
 }
 
 // Step runs one optimizer step over len(micro) == Accum micro-batches and returns the mean
-// loss and the global gradient norm before clipping.
+// loss and the global gradient norm before clipping. Unlike Prepare, it leaves micro's
+// tensors to the caller, who may pass them again (they stay on the device).
 func (s *Stepper) Step(micro []MicroBatch, lr float64) (loss, gradNorm float64, err error) {
-	if len(micro) != s.Accum {
-		return 0, 0, fmt.Errorf("train step: got %d micro-batches, want accum_steps = %d", len(micro), s.Accum)
-	}
-	lrT := tensors.FromScalar(float32(lr))
-	// With several devices every output comes once per device (replicated): take device 0's.
-	if s.Accum == 1 {
-		mb := micro[0]
-		args, err := s.shardArgs(mb.Images, mb.Targets, mb.Weights, lrT)
-		if err != nil {
-			return 0, 0, err
-		}
-		outs, err := s.fused.Call(args...)
-		if err != nil {
-			return 0, 0, fmt.Errorf("train step: %w", err)
-		}
-		return scalar(outs[0]), scalar(outs[1]), nil
-	}
-	for _, mb := range micro {
-		args, err := s.shardArgs(mb.Images, mb.Targets, mb.Weights)
-		if err != nil {
-			return 0, 0, err
-		}
-		outs, err := s.micro.Call(args...)
-		if err != nil {
-			return 0, 0, fmt.Errorf("train micro-step: %w", err)
-		}
-		loss += scalar(outs[0]) / float64(s.Accum)
-	}
-	args, _ := s.shardArgs(lrT)
-	outs, err := s.apply.Call(args...)
+	p, err := s.prepare(micro, false)
 	if err != nil {
-		return 0, 0, fmt.Errorf("train apply step: %w", err)
+		return 0, 0, err
 	}
-	return loss, scalar(outs[0]), nil
+	return s.StepPrepared(p, lr)
 }
 
 // StepCount is the number of optimizer steps applied so far (restored with checkpoints).
