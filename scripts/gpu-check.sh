@@ -14,7 +14,9 @@
 # Each step is guarded by `timeout` and by an overall deadline (DEADLINE_S, default 420 s);
 # a failing step is recorded and the script goes on. Knobs (environment): PRESETS, BATCHES,
 # STEPS, WARMUP, DEADLINE_S, GO_TIMEOUT_S, TORCH_COMPILE_TIMEOUT_S, TORCH_TIMEOUT_S,
-# PARITY_TIMEOUT_S, NO_TORCH=1, NO_COMPILE=1.
+# PARITY_TIMEOUT_S, NO_TORCH=1, NO_COMPILE=1, GO_ATTENTION (auto|fused|decomposed), NO_AB=1
+# (skip the fused-vs-decomposed attention A/B run at the end), GPU_CHECK_BACKEND=go (rehearse
+# on a CPU: Go steps on the pure-Go backend).
 set -u
 SELF=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
 cd "$(dirname "$0")/.."
@@ -25,7 +27,7 @@ PLUGIN=${PJRT_PLUGIN:-}
 for a in "$@"; do
   case "$a" in
     --dry-run|-n) DRY=1 ;;
-    -h|--help) sed -n '2,18p' "$SELF"; exit 0 ;;
+    -h|--help) sed -n '2,19p' "$SELF"; exit 0 ;;
     *) PLUGIN=$a ;;
   esac
 done
@@ -39,7 +41,7 @@ STEPS=${STEPS:-10}
 WARMUP=${WARMUP:-3}
 DEADLINE_S=${DEADLINE_S:-420}
 GO_TIMEOUT_S=${GO_TIMEOUT_S:-150}
-PARITY_TIMEOUT_S=${PARITY_TIMEOUT_S:-90}
+PARITY_TIMEOUT_S=${PARITY_TIMEOUT_S:-120}
 TORCH_COMPILE_TIMEOUT_S=${TORCH_COMPILE_TIMEOUT_S:-180}
 TORCH_TIMEOUT_S=${TORCH_TIMEOUT_S:-100}
 NO_TORCH=${NO_TORCH:-0}
@@ -184,6 +186,12 @@ else
   PLUGIN=""
 fi
 BACKEND="xla:$PLUGIN"
+# Rehearsal on a machine without a GPU: GPU_CHECK_BACKEND=go runs every Go step on the pure-Go
+# backend (with tiny PRESETS/BATCHES/STEPS), which exercises the script end to end.
+if [ -n "${GPU_CHECK_BACKEND:-}" ]; then
+  BACKEND=$GPU_CHECK_BACKEND
+  log "rehearsal: Go steps on --backend $BACKEND"
+fi
 echo "{\"plugin\": \"$PLUGIN\", \"gpu\": \"$GPU_NAME\"}" > "$OUT/plugin.json"
 
 TPY=""
@@ -221,6 +229,7 @@ fi
 # search KIND PRESET MODE FIRST_BATCH: tries batches <= FIRST_BATCH from $BATCHES, largest first,
 # going down only on out-of-memory; sets FOUND_BATCH (empty when none ran).
 COMPILE_OK=1
+GO_ATTENTION=${GO_ATTENTION:-auto}
 search() {
   local kind=$1 preset=$2 mode=$3 first=$4 b
   FOUND_BATCH=""
@@ -230,7 +239,20 @@ search() {
     rm -f "$lg" "$lc"
     if [ "$kind" = go ]; then
       step "go-$preset-$mode-b$b" "$GO_TIMEOUT_S" bin/tfvision bench model --backend "$BACKEND" --precision bf16 \
-        --preset "$preset" --batch "$b" "--$mode" --steps "$STEPS" --warmup "$WARMUP" --json "$OUT/go-$preset-$mode.json"
+        --attention "$GO_ATTENTION" --preset "$preset" --batch "$b" "--$mode" --steps "$STEPS" --warmup "$WARMUP" \
+        --json "$OUT/go-$preset-$mode.json"
+      # The fused (cuDNN flash) attention is the newest code on this path: if it breaks for a
+      # reason other than memory, measure the decomposed graph rather than nothing, and keep
+      # using it for the rest of the run.
+      if [ "$STEP_RC" != 0 ] && [ "$STEP_RC" != 124 ] && [ "$STEP_RC" != 137 ] && [ "$STEP_RC" != 125 ] \
+         && [ "$GO_ATTENTION" = auto ] && ! is_oom "$lg"; then
+        GO_ATTENTION=decomposed
+        log "fused attention failed (see $lg): retrying with --attention decomposed"
+        step "go-$preset-$mode-b$b-decomposed" "$GO_TIMEOUT_S" bin/tfvision bench model --backend "$BACKEND" --precision bf16 \
+          --attention decomposed --preset "$preset" --batch "$b" "--$mode" --steps "$STEPS" --warmup "$WARMUP" \
+          --json "$OUT/go-$preset-$mode.json"
+        lg=$OUT/logs/go-$preset-$mode-b$b-decomposed.log
+      fi
     else
       local rc=1
       if [ "$COMPILE_OK" = 1 ] && [ "$NO_COMPILE" != 1 ]; then
@@ -269,6 +291,15 @@ for M in train infer; do
     fi
   done
 done
+
+# What the fused attention buys: the first preset's training again with the decomposed graph
+# at the same batch. Last, so that the deadline cuts it before anything the goal needs.
+P0=${PRESETS%% *}
+if [ "$GO_OK" = 1 ] && [ "$GO_ATTENTION" = auto ] && [ -n "${GOB[$P0]:-}" ] && [ "${NO_AB:-0}" != 1 ]; then
+  step "go-$P0-train-decomposed" "$GO_TIMEOUT_S" bin/tfvision bench model --backend "$BACKEND" --precision bf16 \
+    --attention decomposed --preset "$P0" --batch "${GOB[$P0]}" --train --steps "$STEPS" --warmup "$WARMUP" \
+    --json "$OUT/go-$P0-train-decomposed.json"
+fi
 
 # ---------------------------------------------------------------------------------------
 # 5. Summary
@@ -341,6 +372,7 @@ for p in presets:
         mfu = lambda ips: round(fl * ips / peak, 4) if ips and peak else None
         summary["results"][p][m] = {
             "go_batch": g.get("batch") if g else None,
+            "go_attention": g.get("attention") if g else None,
             "go_images_per_sec": gi,
             "torch_batch": t.get("batch") if t else None,
             "torch_images_per_sec": ti,
@@ -350,11 +382,25 @@ for p in presets:
             "go_mfu": mfu(gi),
             "torch_mfu": mfu(ti),
         }
+ab = load(f"go-{presets[0]}-train-decomposed.json") if presets else None
+if ab:
+    fused = summary["results"][presets[0]]["train"]
+    summary["attention_ab"] = {
+        "preset": presets[0], "batch": ab.get("batch"),
+        "fused_images_per_sec": fused["go_images_per_sec"] if fused.get("go_attention") == "fused" else None,
+        "decomposed_images_per_sec": ab.get("images_per_sec"),
+    }
 with open(os.path.join(out, "summary.json"), "w") as f:
     json.dump(summary, f, indent=1)
 
 print(f"GPU: {gpu or '?'}  peak bf16: {peak and peak / 1e12} TFLOP/s  plugin: {plugin or '-'}")
 print(f"parity: {summary['parity']['status']}")
+pr = summary["parity"]["result"] or {}
+if pr:
+    print(f"  f32 logits rel diff {pr.get('relative_diff')}; bf16 ({pr.get('attention_bf16')} attention) logits rel err "
+          f"{pr.get('bf16_logits_rel_err')} (pure Go {pr.get('bf16_logits_rel_err_go')}), grad cosine {pr.get('bf16_grad_cosine')}")
+if "attention_ab" in summary:
+    print(f"attention A/B ({presets[0]} train): {summary['attention_ab']}")
 print(f"{'preset':18s} {'mode':5s} {'go b':>5s} {'go img/s':>9s} {'go MFU':>7s} {'pt b':>5s} {'torch img/s':>11s} {'pt MFU':>7s} {'go/pt':>6s}")
 fmt = lambda v, w, d: f"{v:{w}.{d}f}" if isinstance(v, (int, float)) else f"{'-':>{w}s}"
 for p, r in summary["results"].items():
