@@ -43,7 +43,9 @@ type Model struct {
 type Data struct {
 	Dir string `mapstructure:"dir" yaml:"dir" json:"dir"`
 	// Workers decoding images (0 = number of CPUs).
-	Workers  int `mapstructure:"workers" yaml:"workers" json:"workers"`
+	Workers int `mapstructure:"workers" yaml:"workers" json:"workers"`
+	// Prefetch is how many decoded micro-batches the loader keeps ahead (raised to
+	// optim.accum_steps so that one whole step is always ready).
 	Prefetch int `mapstructure:"prefetch" yaml:"prefetch" json:"prefetch"`
 	// Repeats > 1 is DeiT's repeated augmentation (each image several times per epoch).
 	Repeats int `mapstructure:"repeats" yaml:"repeats" json:"repeats"`

@@ -125,6 +125,10 @@ func NewLoader(split *Split, cfg LoaderConfig) (*Loader, error) {
 // same for every shard.
 func (l *Loader) StepsPerEpoch() int { return l.steps }
 
+// Workers and Prefetch are the resolved decode goroutines and batches decoded ahead.
+func (l *Loader) Workers() int  { return l.cfg.Workers }
+func (l *Loader) Prefetch() int { return l.cfg.Prefetch }
+
 // Stats returns a copy of the cumulative decode counters.
 func (l *Loader) Stats() LoadStats {
 	l.mu.Lock()

@@ -163,11 +163,16 @@ func (r *runner) setup() error {
 	if err != nil {
 		return err
 	}
+	// Decoded batches ahead cover at least one optimizer step (all its micro-batches), so a
+	// step's data is ready while the previous step runs, whatever accum_steps is.
+	prefetch := max(cfg.Data.Prefetch, r.microPerStep)
 	r.trainLoader, err = imagenet.NewLoader(trainSplit, imagenet.LoaderConfig{BatchSize: micro, Workers: cfg.Data.Workers,
-		Prefetch: cfg.Data.Prefetch, Seed: cfg.Seed, Shuffle: true, Repeats: cfg.Data.Repeats, DropLast: true, Transform: tt})
+		Prefetch: prefetch, Seed: cfg.Seed, Shuffle: true, Repeats: cfg.Data.Repeats, DropLast: true, Transform: tt})
 	if err != nil {
 		return fmt.Errorf("train loader: %w", err)
 	}
+	r.printf("loader: %d decode workers, %d micro-batches of %d decoded ahead, the next step staged on the device during each step\n",
+		r.trainLoader.Workers(), r.trainLoader.Prefetch(), micro)
 	r.stepsPerEp = r.trainLoader.StepsPerEpoch() / r.microPerStep
 	if r.stepsPerEp == 0 {
 		return fmt.Errorf("optim.batch_size = %d is larger than the %d training images: lower it", cfg.Optim.BatchSize, len(trainSplit.Samples))

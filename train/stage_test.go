@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -120,4 +121,22 @@ func TestPrepareErrorFailsTheRun(t *testing.T) {
 		t.Fatalf("got %v, want the Prepare error with its position", err)
 	}
 	expectNoLeak(t, before)
+}
+
+// TestPrefetchCoversAStep: whatever data.prefetch says, the loader keeps at least one
+// optimizer step (accum_steps micro-batches) decoded ahead.
+func TestPrefetchCoversAStep(t *testing.T) {
+	data := t.TempDir()
+	writeTree(t, data, map[string]int{"train": 8, "val": 2})
+	for _, tc := range []struct{ prefetch, accum, want int }{{1, 4, 4}, {6, 2, 6}} {
+		cfg := tinyConfig(t, data, filepath.Join(t.TempDir(), "run"), "optim.accum_steps="+strconv.Itoa(tc.accum), "data.prefetch="+strconv.Itoa(tc.prefetch))
+		r := &runner{opts: Options{Config: cfg, Backend: goBackend(t)}, cfg: cfg, out: io.Discard}
+		if err := r.setup(); err != nil {
+			t.Fatal(err)
+		}
+		if got := r.trainLoader.Prefetch(); got != tc.want {
+			t.Errorf("prefetch %d, accum %d: loader prefetches %d micro-batches, want %d", tc.prefetch, tc.accum, got, tc.want)
+		}
+		r.close()
+	}
 }
