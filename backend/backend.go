@@ -104,3 +104,16 @@ func Describe(b compute.Backend) string {
 	n := b.NumDevices()
 	return fmt.Sprintf("backend %s (%s), %d device(s), host %d CPU cores", b.Name(), b.Description(), n, runtime.NumCPU())
 }
+
+// SlowBF16 reports whether b runs bfloat16 far slower than float32: the pure-Go backend has
+// no bf16 kernels (tokenformer-ti16 at 64 px, batch 8: training 17× and inference 31× slower
+// than f32, `tfvision bench model --precision bf16|f32`). Mixed precision is for GPUs.
+func SlowBF16(b compute.Backend) bool { return b.String() == "go" }
+
+// BF16Warning is the line to print when a bf16 run meets a SlowBF16 backend ("" otherwise).
+func BF16Warning(b compute.Backend, precision string) string {
+	if precision != "bf16" || !SlowBF16(b) {
+		return ""
+	}
+	return "warning: precision bf16 on the pure-Go backend runs 17-31x slower than f32 (it has no bf16 kernels); on CPU use --set precision=f32"
+}

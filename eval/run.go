@@ -11,6 +11,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/tfvision/tfvision/augment"
+	backends "github.com/tfvision/tfvision/backend"
 	"github.com/tfvision/tfvision/checkpoint"
 	"github.com/tfvision/tfvision/configs"
 	"github.com/tfvision/tfvision/imagenet"
@@ -53,6 +54,8 @@ type Run struct {
 	Store      *model.Store
 	Meta       checkpoint.Meta
 	Checkpoint string
+	// Note says how the run is computed here when it differs from how it was trained.
+	Note string
 }
 
 // Classes returns the run's label names (index order), from the checkpoint.
@@ -117,6 +120,13 @@ func LoadRun(backend compute.Backend, path string, ema bool) (*Run, error) {
 		return nil, err
 	}
 	m.DType = DType(cfg.Precision)
+	note := ""
+	if cfg.Precision == "bf16" && backends.SlowBF16(backend) {
+		// The weights are float32 masters: f32 inference is exact where bf16 rounds, and on
+		// this backend many times faster.
+		m.DType = dtypes.Float32
+		note = "computing in f32 (the run trained in bf16; the pure-Go backend has no bf16 kernels and the weights are f32)"
+	}
 	// The run's attention setting described its training machine; here the kernel is
 	// whatever this backend does best (the function is the same).
 	m.Attention = vision.AttentionAuto
@@ -153,5 +163,5 @@ func LoadRun(backend compute.Backend, path string, ema bool) (*Run, error) {
 			return nil, fmt.Errorf("checkpoint %s lacks variable %s of the model its config describes", ck, v.Path())
 		}
 	}
-	return &Run{Config: cfg, Model: m, Store: store, Meta: meta, Checkpoint: ck}, nil
+	return &Run{Config: cfg, Model: m, Store: store, Meta: meta, Checkpoint: ck, Note: note}, nil
 }

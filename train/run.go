@@ -235,6 +235,9 @@ func (r *runner) setup() error {
 		warm = int64(math.Round(cfg.Optim.WarmupEpochs * float64(r.stepsPerEp)))
 	}
 	r.sched = Schedule{PeakLR: cfg.LearningRate(), MinLR: cfg.Optim.MinLR, WarmupLR: cfg.Optim.WarmupLR, Warmup: warm, Total: total}
+	if w := backend.BF16Warning(r.backend, cfg.Precision); w != "" {
+		r.printf("%s\n", w)
+	}
 	r.printf("model: %s, %.2fM parameters, %.2f GFLOPs/image; %s precision, %s attention\n", modelName(cfg), float64(vision.NumParams(r.store))/1e6, cfg.Model.FLOPs()/1e9, cfg.Precision, attention)
 	r.printf("optimizer: AdamW lr %.3g (batch %d = %d × %d accumulation), %d steps (%d per epoch), %d warmup, cosine to %.3g\n",
 		r.sched.PeakLR, cfg.Optim.BatchSize, micro, r.microPerStep, total, r.stepsPerEp, warm, cfg.Optim.MinLR)

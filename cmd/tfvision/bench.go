@@ -85,6 +85,9 @@ func newBenchModelCmd() *cobra.Command {
 			}
 			out := cmd.OutOrStdout()
 			fmt.Fprintf(out, "%s\n", backend.Describe(b))
+			if w := backend.BF16Warning(b, precision); w != "" {
+				fmt.Fprintln(cmd.ErrOrStderr(), w)
+			}
 			mode := "inference"
 			if trainMode {
 				mode = "training (forward + backward + AdamW)"

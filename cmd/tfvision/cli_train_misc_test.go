@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -376,5 +377,46 @@ func TestPredictRejectsBadTopK(t *testing.T) {
 		if res.err == nil || !strings.Contains(res.err.Error(), "--topk "+k+": must be >= 1") {
 			t.Errorf("--topk %s: got %v, want a clear error", k, res.err)
 		}
+	}
+}
+
+// TestBF16RunOnThePureGoBackend: training in bf16 on the pure-Go backend warns that it is
+// slow; evaluating that run here computes in f32 (the weights are f32 masters) and says so,
+// and its loss agrees with the bf16 validation loss logged by training to bf16 accuracy.
+func TestBF16RunOnThePureGoBackend(t *testing.T) {
+	f := getFixture(t)
+	run := filepath.Join(t.TempDir(), "bf16")
+	args := append([]string{"train", "--config", "demo", "--data", f.data, "--out", run}, tinyModelArgs...)
+	res := runCLI(t, "", append(args, "--set", "precision=bf16", "--set", "optim.epochs=1")...)
+	if res.err != nil {
+		t.Fatalf("train: %v\n%s", res.err, res.stdout)
+	}
+	if !strings.Contains(res.stdout, "warning: precision bf16 on the pure-Go backend") {
+		t.Errorf("no bf16 warning in the training output:\n%s", res.stdout)
+	}
+	jsonPath := filepath.Join(t.TempDir(), "E.json")
+	res = runCLI(t, "", "eval", "--checkpoint", run, "--data", f.data, "--json", jsonPath, "--batch", "12")
+	if res.err != nil {
+		t.Fatalf("eval: %v", res.err)
+	}
+	if !strings.Contains(res.stdout, "note: computing in f32") {
+		t.Errorf("eval does not say it computes in f32:\n%s", res.stdout)
+	}
+	data, err := os.ReadFile(jsonPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep evalReport
+	if err := json.Unmarshal(data, &rep); err != nil {
+		t.Fatal(err)
+	}
+	var logged float64
+	for _, r := range readMetrics(t, run) {
+		if r.Kind == "epoch" && r.Step == rep.Step {
+			logged = r.ValLoss
+		}
+	}
+	if logged == 0 || math.Abs(rep.Result.Loss-logged) > 0.02*logged {
+		t.Errorf("f32 eval loss %.5f vs bf16 validation loss %.5f logged in training: want within 2%%", rep.Result.Loss, logged)
 	}
 }

@@ -39,6 +39,9 @@ images/s and a table against the published ViT/DeiT/TokenFormer results of the s
 				return err
 			}
 			fmt.Fprintf(out, "%s\ncheckpoint %s (step %d)\n", backend.Describe(b), run.Checkpoint, run.Meta.Step)
+			if run.Note != "" {
+				fmt.Fprintf(out, "note: %s\n", run.Note)
+			}
 			ds, err := imagenet.Open(dataDir, imagenet.Options{DevkitMapping: run.Config.Data.DevkitMapping})
 			if err != nil {
 				return err

@@ -46,6 +46,9 @@ model) goes to stderr.`,
 			if err != nil {
 				return err
 			}
+			if run.Note != "" { // stderr: stdout is the (machine-readable) predictions
+				fmt.Fprintf(cmd.ErrOrStderr(), "note: %s\n", run.Note)
+			}
 			paths, err := eval.CollectPaths(args, cmd.InOrStdin())
 			if err != nil {
 				return err
