@@ -6,3 +6,7 @@ cd "$(dirname "$0")/.."
 mkdir -p bin
 CGO_ENABLED=1 GOOS=linux GOARCH=amd64 GOEXPERIMENT=simd go build -o bin/tfvision ./cmd/tfvision
 ls -l bin/tfvision
+# The target needs at least this glibc (the newest versioned symbol the binary imports).
+if command -v objdump >/dev/null; then
+  echo "needs glibc >= $(objdump -T bin/tfvision | grep -o 'GLIBC_[0-9.]*' | sed 's/GLIBC_//' | sort -uV | tail -n1)"
+fi

@@ -217,6 +217,16 @@ if [ ! -x bin/tfvision ]; then
   [ "$DRY" = 1 ] && GO_OK=1
 fi
 
+# The binary was built elsewhere: a missing shared library or too old a glibc shows here, once,
+# with the loader's own message, instead of as every Go step failing.
+if [ "$GO_OK" = 1 ] && [ "$DRY" != 1 ]; then
+  step go-version 30 bin/tfvision version
+  if [ "$STEP_RC" != 0 ]; then
+    log "bin/tfvision does not run here (glibc $(ldd --version 2>/dev/null | head -n1 | grep -o '[0-9.]*$')): see $OUT/logs/go-version.log"
+    GO_OK=0
+  fi
+fi
+
 # ---------------------------------------------------------------------------------------
 # 2. Correctness: XLA vs pure Go
 if [ "$GO_OK" = 1 ]; then

@@ -20,7 +20,7 @@ func newDemoCmd() *cobra.Command {
 		Short: "Export MNIST to an ImageNet-layout tree and train + evaluate a small TokenFormer on it",
 		Long: `The README's first command: a real run on real data on any machine. It writes MNIST as
 PNG class folders (train/ and val/, via the GoMNIST module's IDX files), then trains the
-embedded "demo" config (a 4-block TokenFormer, pure-Go backend) through the same loader,
+embedded "demo" config (a 3-block TokenFormer, pure-Go backend) through the same loader,
 augmentation, training loop and checkpoints as an ImageNet run, and evaluates it on the
 10,000 MNIST test images.`,
 		Args: cobra.NoArgs,
