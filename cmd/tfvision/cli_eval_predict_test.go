@@ -22,6 +22,19 @@ type evalReport struct {
 	Baselines  []eval.Baseline `json:"baselines"`
 }
 
+func readEvalReport(t *testing.T, path string) evalReport {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep evalReport
+	if err := json.Unmarshal(data, &rep); err != nil {
+		t.Fatalf("%s: %v\n%s", path, err, data)
+	}
+	return rep
+}
+
 // TestEvalAgreesWithPredict: eval's top-1/top-5 and per-class counts must equal what we count
 // ourselves from predict's top-k output and the folder labels, and the model must have
 // learned the easy 3-colour task.
@@ -32,14 +45,7 @@ func TestEvalAgreesWithPredict(t *testing.T) {
 	if res.err != nil {
 		t.Fatalf("eval: %v\n%s", res.err, res.stdout)
 	}
-	data, err := os.ReadFile(jsonPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rep evalReport
-	if err := json.Unmarshal(data, &rep); err != nil {
-		t.Fatalf("E.json: %v\n%s", err, data)
-	}
+	rep := readEvalReport(t, jsonPath)
 	// eval and predict must have loaded the same checkpoint (the run's best).
 	if filepath.Base(rep.Checkpoint) != "best.tfvckpt" && !strings.Contains(rep.Checkpoint, "step-") {
 		t.Errorf("eval used checkpoint %q", rep.Checkpoint)

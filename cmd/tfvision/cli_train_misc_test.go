@@ -47,14 +47,7 @@ func TestEvalMatchesTrainingValidation(t *testing.T) {
 	if res.err != nil {
 		t.Fatalf("eval: %v", res.err)
 	}
-	data, err := os.ReadFile(jsonPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rep evalReport
-	if err := json.Unmarshal(data, &rep); err != nil {
-		t.Fatal(err)
-	}
+	rep := readEvalReport(t, jsonPath)
 	var found bool
 	for _, r := range readMetrics(t, f.run) {
 		if r.Kind != "epoch" || r.Step != rep.Step {
@@ -157,14 +150,7 @@ func TestEvalTableWithoutBaseline(t *testing.T) {
 	if !regexp.MustCompile(`(?m)^run \(this run\)\s+\S+M\s+\d+\.\d\d\s+\d+\.\d\d\s+36 images`).MatchString(res.stdout) {
 		t.Errorf("eval table lacks the run's row:\n%s", res.stdout)
 	}
-	data, err := os.ReadFile(jsonPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rep evalReport
-	if err := json.Unmarshal(data, &rep); err != nil {
-		t.Fatal(err)
-	}
+	rep := readEvalReport(t, jsonPath)
 	if len(rep.Baselines) != 0 {
 		t.Errorf("E.json baselines = %+v, want none", rep.Baselines)
 	}
@@ -347,14 +333,7 @@ func TestEvalCountsUnreadableFiles(t *testing.T) {
 	if !strings.Contains(res.stdout, "1 unreadable files skipped") {
 		t.Errorf("eval output does not report the unreadable file:\n%s", res.stdout)
 	}
-	data, err := os.ReadFile(jsonPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rep evalReport
-	if err := json.Unmarshal(data, &rep); err != nil {
-		t.Fatal(err)
-	}
+	rep := readEvalReport(t, jsonPath)
 	if rep.Result.Failed != 1 {
 		t.Errorf("failed_files = %d, want 1", rep.Result.Failed)
 	}
@@ -402,14 +381,7 @@ func TestBF16RunOnThePureGoBackend(t *testing.T) {
 	if !strings.Contains(res.stdout, "note: computing in f32") {
 		t.Errorf("eval does not say it computes in f32:\n%s", res.stdout)
 	}
-	data, err := os.ReadFile(jsonPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rep evalReport
-	if err := json.Unmarshal(data, &rep); err != nil {
-		t.Fatal(err)
-	}
+	rep := readEvalReport(t, jsonPath)
 	var logged float64
 	for _, r := range readMetrics(t, run) {
 		if r.Kind == "epoch" && r.Step == rep.Step {
