@@ -2,7 +2,6 @@ package train
 
 import (
 	"math"
-	"sync"
 	"testing"
 
 	"github.com/gomlx/compute"
@@ -10,19 +9,10 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 
-	"github.com/tfvision/tfvision/backend"
+	"github.com/tfvision/tfvision/internal/testbackend"
 )
 
-var testBackend = sync.OnceValues(func() (compute.Backend, error) { return backend.Open("go", backend.Options{}) })
-
-func goBackend(t testing.TB) compute.Backend {
-	t.Helper()
-	b, err := testBackend()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
+func goBackend(t testing.TB) compute.Backend { t.Helper(); return testbackend.Go(t) }
 
 // adamRef is torch.optim.AdamW written out in float64 for one parameter vector.
 type adamRef struct {

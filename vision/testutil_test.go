@@ -1,23 +1,13 @@
 package vision
 
 import (
-	"sync"
 	"testing"
 
 	"github.com/gomlx/compute"
-	"github.com/tfvision/tfvision/backend"
+	"github.com/tfvision/tfvision/internal/testbackend"
 )
 
-var testBackend = sync.OnceValues(func() (compute.Backend, error) { return backend.Open("go", backend.Options{}) })
-
-func goBackend(t testing.TB) compute.Backend {
-	t.Helper()
-	b, err := testBackend()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
+func goBackend(t testing.TB) compute.Backend { t.Helper(); return testbackend.Go(t) }
 
 // tiny is a model small enough for unit tests on 2 cores.
 func tiny(kind Kind) Config {
