@@ -21,13 +21,8 @@ func LossAndGradients(backend compute.Backend, m *vision.Model, store *model.Sto
 		return 0, nil, fmt.Errorf("gradients: the store has no model variables: build the model first")
 	}
 	exec, err := model.NewExec(backend, store, func(scope *model.Scope, images, targets, weights *Node) []*Node {
-		g := images.Graph()
-		nodes := make([]*Node, len(vars))
-		for i, v := range vars {
-			nodes[i] = v.NodeValue(g)
-		}
-		loss := softTargetLoss(m.Logits(scope, images, true), targets, weights)
-		return append([]*Node{loss}, Gradient(loss, nodes...)...)
+		loss, grads := lossAndGrads(m, vars, scope, images, targets, weights)
+		return append([]*Node{loss}, grads...)
 	})
 	if err != nil {
 		return 0, nil, fmt.Errorf("gradients: %w", err)

@@ -73,25 +73,26 @@ func NewStepper(backend compute.Backend, m *vision.Model, store *model.Store, op
 	return s, nil
 }
 
-// lossAndGrads is the shared forward/backward.
-func (s *Stepper) lossAndGrads(scope *model.Scope, images, targets, weights *Node) (*Node, []*Node) {
+// lossAndGrads is the training loss of m (training mode) and its gradient with respect to
+// each of vars: what every optimizer step and LossAndGradients compute.
+func lossAndGrads(m *vision.Model, vars []*model.Variable, scope *model.Scope, images, targets, weights *Node) (*Node, []*Node) {
 	g := images.Graph()
-	nodes := make([]*Node, len(s.vars))
-	for i, v := range s.vars {
+	nodes := make([]*Node, len(vars))
+	for i, v := range vars {
 		nodes[i] = v.NodeValue(g)
 	}
-	logits := s.Model.Logits(scope, images, true)
+	logits := m.Logits(scope, images, true)
 	loss := softTargetLoss(logits, targets, weights)
 	return loss, Gradient(loss, nodes...)
 }
 
 func (s *Stepper) fusedGraph(scope *model.Scope, images, targets, weights, lr *Node) (*Node, *Node) {
-	loss, grads := s.lossAndGrads(scope, images, targets, weights)
+	loss, grads := lossAndGrads(s.Model, s.vars, scope, images, targets, weights)
 	return loss, s.Opt.Apply(s.Store, s.vars, grads, lr)
 }
 
 func (s *Stepper) microGraph(scope *model.Scope, images, targets, weights *Node) *Node {
-	loss, grads := s.lossAndGrads(scope, images, targets, weights)
+	loss, grads := lossAndGrads(s.Model, s.vars, scope, images, targets, weights)
 	g := images.Graph()
 	for i, v := range s.vars {
 		acc := stateVar(s.Store, OptimizerScope, v, "acc")
