@@ -3,8 +3,9 @@ package main
 import (
 	"fmt"
 	"io"
+	"maps"
 	"math"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/gomlx/compute"
@@ -164,10 +165,8 @@ func parityNumerics(ref, target compute.Backend, res *parityResult, out io.Write
 	}
 
 	grads := func(b compute.Backend, dt dtypes.DType) (map[string][]float32, error) {
-		m, _ := vision.New(cfg)
-		m.DType = dt
-		store := model.NewStore()
-		if err := m.Build(b, store, 42); err != nil {
+		m, store, err := parityModel(b, cfg, dt)
+		if err != nil {
 			return nil, err
 		}
 		_, g, err := train.LossAndGradients(b, m, store, parityBatch(cfg, 8))
@@ -187,7 +186,7 @@ func parityNumerics(ref, target compute.Backend, res *parityResult, out io.Write
 	}
 	res.BF16GradsOK = true
 	var dot, nt, nr float64
-	for _, p := range sortedKeys(gRef) {
+	for _, p := range slices.Sorted(maps.Keys(gRef)) {
 		r, t, g := gRef[p], gT[p], gGo[p]
 		if len(t) != len(r) {
 			return fmt.Errorf("gradient of %s: %d values on the target, %d on the reference", p, len(t), len(r))
@@ -272,15 +271,6 @@ func maxAbsOf(a [][]float32) float64 {
 
 func sqr(x float32) float64 { return float64(x) * float64(x) }
 
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
 func parityImages(cfg vision.Config, batch int) *tensors.Tensor {
 	m, _ := vision.New(cfg)
 	t := tensors.FromShape(m.InputShape(batch))
@@ -292,14 +282,24 @@ func parityImages(cfg vision.Config, batch int) *tensors.Tensor {
 	return t
 }
 
-func parityLogits(b compute.Backend, cfg vision.Config, dt dtypes.DType, images *tensors.Tensor) ([][]float32, error) {
+// parityModel is the parity model in compute dtype dt with its fixed weights on b: the same
+// values on every backend, since they are drawn on the host from the seed.
+func parityModel(b compute.Backend, cfg vision.Config, dt dtypes.DType) (*vision.Model, *model.Store, error) {
 	m, err := vision.New(cfg)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	m.DType = dt
 	store := model.NewStore()
 	if err := m.Build(b, store, 42); err != nil {
+		return nil, nil, err
+	}
+	return m, store, nil
+}
+
+func parityLogits(b compute.Backend, cfg vision.Config, dt dtypes.DType, images *tensors.Tensor) ([][]float32, error) {
+	m, store, err := parityModel(b, cfg, dt)
+	if err != nil {
 		return nil, err
 	}
 	exec, err := model.NewExec(b, store, func(scope *model.Scope, x *graph.Node) *graph.Node { return m.Logits(scope, x, false) })
@@ -327,10 +327,8 @@ func parityBatch(cfg vision.Config, n int) train.MicroBatch {
 }
 
 func parityTrain(b compute.Backend, cfg vision.Config, dt dtypes.DType, mb train.MicroBatch) (first, last float64, err error) {
-	m, _ := vision.New(cfg)
-	m.DType = dt
-	store := model.NewStore()
-	if err := m.Build(b, store, 42); err != nil {
+	m, store, err := parityModel(b, cfg, dt)
+	if err != nil {
 		return 0, 0, err
 	}
 	if err := store.SetRNGStateFromSeed(1); err != nil {
