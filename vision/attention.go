@@ -78,15 +78,6 @@ func (m *Model) AttentionPath(b compute.Backend) (Attention, error) {
 	return "", fmt.Errorf("attention = %q: allowed values are auto, fused, decomposed", m.Attention)
 }
 
-// useFused is AttentionPath inside graph building, where errors are panics.
-func (m *Model) useFused(g *Graph) bool {
-	a, err := m.AttentionPath(g.Backend())
-	if err != nil {
-		panic(err)
-	}
-	return a == AttentionFused
-}
-
 // fusedBSHD is the backend's fused attention of q, k, v [B, S, H, D]. The decomposed
 // alternative is built too (GoMLX's contract for fused ops: if the backend refuses this
 // call with "not implemented" the graph falls back to it; otherwise it is dead code).
@@ -112,7 +103,7 @@ func (m *Model) mha(q, k, v *Node) *Node {
 		out := attentionBHSD(bhsd(MulScalar(q, scale)), bhsd(k), bhsd(v), m.training)
 		return Reshape(TransposeAllAxes(out, 0, 2, 1, 3), dims...)
 	}
-	if !m.useFused(q.Graph()) {
+	if !m.fused {
 		return decomposed()
 	}
 	return Reshape(fusedBSHD(bshd(q), bshd(k), bshd(v), scale, func() *Node { return bshd(decomposed()) }), dims...)
@@ -155,7 +146,7 @@ func (m *Model) mhaPacked(qkv *Node) *Node {
 		return TransposeAllAxes(out, 0, 2, 1, 3) // [B, S, H, D]
 	}
 	var out *Node
-	if m.useFused(qkv.Graph()) {
+	if m.fused {
 		part := func(i int) *Node { return Squeeze(Slice(qkv, AxisRange(), AxisRange(), AxisElem(i)), 2) }
 		out = fusedBSHD(part(0), part(1), part(2), scale, decomposed)
 	} else {

@@ -23,6 +23,8 @@ type Model struct {
 	// training is set on the copy Logits builds with: it selects the graph builders with
 	// hand-written gradients (fastgrad.go), which give the same values.
 	training bool
+	// fused is Attention resolved on the graph's backend, once per Logits (attention.go).
+	fused bool
 }
 
 // New validates cfg and returns a float32 model.
@@ -60,6 +62,11 @@ func (m *Model) Logits(scope *model.Scope, images *Node, training bool) *Node {
 	m = &mc
 	c := m.Config
 	g := images.Graph()
+	att, err := m.AttentionPath(g.Backend())
+	if err != nil {
+		panic(err) // graph building reports errors as panics
+	}
+	m.fused = att == AttentionFused
 	dims := images.Shape().Dimensions
 	if len(dims) != 4 || dims[1] != c.ImageSize || dims[2] != c.ImageSize || dims[3] != c.Channels {
 		panic(fmt.Errorf("vision: images must be [batch, %d, %d, %d], got %s", c.ImageSize, c.ImageSize, c.Channels, images.Shape()))
