@@ -90,10 +90,13 @@ func (f *fusedFn) shape(x compute.Value) shapes.Shape {
 
 // scores is scale·q·kᵀ [B, H, S, S] in float32.
 func (f *fusedFn) scores(q, k compute.Value, scale float64) compute.Value {
-	s := must(f.DotGeneral(q, []int{3}, []int{0, 1}, k, []int{3}, []int{0, 1}, compute.DotGeneralConfig{}))
-	c := must(f.Constant([]float32{float32(scale)}))
-	c = must(f.Reshape(c))
-	return must(f.Mul(s, must(f.BroadcastInDim(c, f.shape(s), nil))))
+	return f.mulScalar(must(f.DotGeneral(q, []int{3}, []int{0, 1}, k, []int{3}, []int{0, 1}, compute.DotGeneralConfig{})), scale)
+}
+
+// mulScalar is x·c for a float32 x.
+func (f *fusedFn) mulScalar(x compute.Value, c float64) compute.Value {
+	v := must(f.Reshape(must(f.Constant([]float32{float32(c)}))))
+	return must(f.Mul(x, must(f.BroadcastInDim(v, f.shape(x), nil))))
 }
 
 // bcastRows broadcasts a [B, H, S] statistic over the last axis of shape like.
@@ -132,10 +135,8 @@ func (f *fusedFn) FusedScaledDotProductAttentionVJP(query, key, value compute.Va
 	dP := must(f.DotGeneral(dO, []int{3}, []int{0, 1}, v, []int{3}, []int{0, 1}, compute.DotGeneralConfig{}))
 	d := must(f.ReduceSum(must(f.Mul(dO, o)), 3)) // rowsum(dO∘O) = rowsum(dP∘P)
 	dS := must(f.Mul(p, must(f.Sub(dP, f.bcastRows(d, ss)))))
-	c := must(f.Constant([]float32{float32(opts.Scale)}))
-	c = must(f.Reshape(c))
 	if !f.b.BrokenVJP {
-		dS = must(f.Mul(dS, must(f.BroadcastInDim(c, ss, nil))))
+		dS = f.mulScalar(dS, opts.Scale)
 	}
 	dq := must(f.DotGeneral(dS, []int{3}, []int{0, 1}, k, []int{2}, []int{0, 1}, compute.DotGeneralConfig{}))
 	dk := must(f.DotGeneral(dS, []int{2}, []int{0, 1}, q, []int{2}, []int{0, 1}, compute.DotGeneralConfig{}))
