@@ -74,12 +74,9 @@ func EvalGeometry(w, h, size int, cropPct float64) (rw, rh, top, left int) {
 // normalised). rng is unused.
 func (e *Eval) Apply(img image.Image, _ *rand.Rand, dst []float32) error {
 	n := e.cfg.Size
-	if len(dst) != n*n*3 {
-		return fmt.Errorf("augment: dst has %d floats, want %d (%d×%d×3)", len(dst), n*n*3, n, n)
-	}
-	b := img.Bounds()
-	if b.Empty() {
-		return fmt.Errorf("augment: empty image %v", b)
+	b, err := checkApply(img, dst, n)
+	if err != nil {
+		return err
 	}
 	rw, rh, top, left := EvalGeometry(b.Dx(), b.Dy(), n, e.cfg.CropPct)
 	ax := axis{lo: b.Min.X, inSize: b.Dx(), scale: float64(b.Dx()) / float64(rw), off: left, out: n}

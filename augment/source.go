@@ -1,8 +1,22 @@
 package augment
 
 import (
+	"fmt"
 	"image"
 )
+
+// checkApply is what both transforms require before they write: dst holds one n×n×3 view
+// and img has pixels. It returns img's bounds.
+func checkApply(img image.Image, dst []float32, n int) (image.Rectangle, error) {
+	if len(dst) != n*n*3 {
+		return image.Rectangle{}, fmt.Errorf("augment: dst has %d floats, want %d (%d×%d×3)", len(dst), n*n*3, n, n)
+	}
+	b := img.Bounds()
+	if b.Empty() {
+		return b, fmt.Errorf("augment: empty image %v", b)
+	}
+	return b, nil
+}
 
 // readRow converts the pixels [x0,x1) of row y (absolute coordinates) of src to
 // floats on the 0..255 scale, into the planes r, g, b (planar so that the

@@ -95,12 +95,9 @@ func (t *Train) Size() (h, w int) { return t.cfg.Size, t.cfg.Size }
 // draws happen in torchvision/timm order: crop box, flip, RandAugment, erasing.
 func (t *Train) Apply(img image.Image, rng *rand.Rand, dst []float32) error {
 	n := t.cfg.Size
-	if len(dst) != n*n*3 {
-		return fmt.Errorf("augment: dst has %d floats, want %d (%d×%d×3)", len(dst), n*n*3, n, n)
-	}
-	b := img.Bounds()
-	if b.Empty() {
-		return fmt.Errorf("augment: empty image %v", b)
+	b, err := checkApply(img, dst, n)
+	if err != nil {
+		return err
 	}
 	box := SampleRRCBox(b.Dx(), b.Dy(), t.cfg.Scale, t.cfg.Ratio, rng).Add(b.Min)
 	flip := t.cfg.HFlip > 0 && rng.Float64() < t.cfg.HFlip
