@@ -40,11 +40,7 @@ func readEvalReport(t *testing.T, path string) evalReport {
 // learned the easy 3-colour task.
 func TestEvalAgreesWithPredict(t *testing.T) {
 	f := getFixture(t)
-	jsonPath := filepath.Join(t.TempDir(), "E.json")
-	res := runCLI(t, "", "eval", "--checkpoint", f.run, "--data", f.data, "--json", jsonPath, "--batch", "12")
-	if res.err != nil {
-		t.Fatalf("eval: %v\n%s", res.err, res.stdout)
-	}
+	stdout, jsonPath := getFixtureEval(t)
 	rep := readEvalReport(t, jsonPath)
 	// eval and predict must have loaded the same checkpoint (the run's best).
 	if filepath.Base(rep.Checkpoint) != "best.tfvckpt" && !strings.Contains(rep.Checkpoint, "step-") {
@@ -123,8 +119,8 @@ func TestEvalAgreesWithPredict(t *testing.T) {
 		}
 	}
 	// The printed summary line carries the same numbers.
-	if want := "top-1 " + strconv.FormatFloat(wantTop1, 'f', 2, 64) + "%"; !strings.Contains(res.stdout, want) {
-		t.Errorf("eval output lacks %q:\n%s", want, res.stdout)
+	if want := "top-1 " + strconv.FormatFloat(wantTop1, 'f', 2, 64) + "%"; !strings.Contains(stdout, want) {
+		t.Errorf("eval output lacks %q:\n%s", want, stdout)
 	}
 	// The names predict prints are the folder names, index-aligned.
 	for _, p := range preds {

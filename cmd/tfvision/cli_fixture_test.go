@@ -55,6 +55,10 @@ var (
 	valPredOnce sync.Once
 	valPreds    []eval.Prediction
 	valPredErr  error
+	evalOnce    sync.Once
+	evalOut     string
+	evalJSON    string
+	evalErr     error
 )
 
 func TestMain(m *testing.M) {
@@ -223,4 +227,23 @@ func predByBase(preds []eval.Prediction) map[string]eval.Prediction {
 		m[filepath.Base(p.Path)] = p
 	}
 	return m
+}
+
+// getFixtureEval runs (once) `eval --json` on the fixture run; it returns the printed table
+// and the JSON file's path.
+func getFixtureEval(t *testing.T) (stdout, jsonPath string) {
+	t.Helper()
+	f := getFixture(t)
+	evalOnce.Do(func() {
+		evalJSON = filepath.Join(testRoot, "E.json")
+		res := runCLI(t, "", "eval", "--checkpoint", f.run, "--data", f.data, "--json", evalJSON, "--batch", "12")
+		evalOut = res.stdout
+		if res.err != nil {
+			evalErr = fmt.Errorf("eval: %w\n%s", res.err, res.stdout)
+		}
+	})
+	if evalErr != nil {
+		t.Fatal(evalErr)
+	}
+	return evalOut, evalJSON
 }

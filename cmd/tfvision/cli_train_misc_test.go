@@ -42,11 +42,7 @@ func readMetrics(t *testing.T, run string) []train.Record {
 // validation top-1 and loss that training logged for that checkpoint's step.
 func TestEvalMatchesTrainingValidation(t *testing.T) {
 	f := getFixture(t)
-	jsonPath := filepath.Join(t.TempDir(), "E.json")
-	res := runCLI(t, "", "eval", "--checkpoint", f.run, "--data", f.data, "--json", jsonPath, "--batch", "12")
-	if res.err != nil {
-		t.Fatalf("eval: %v", res.err)
-	}
+	_, jsonPath := getFixtureEval(t)
 	rep := readEvalReport(t, jsonPath)
 	var found bool
 	for _, r := range readMetrics(t, f.run) {
@@ -133,22 +129,17 @@ func TestBaselinesFor(t *testing.T) {
 // TestEvalTableWithoutBaseline: the eval command's table for the width-32 run says there is
 // no published baseline, and its JSON lists none.
 func TestEvalTableWithoutBaseline(t *testing.T) {
-	f := getFixture(t)
-	jsonPath := filepath.Join(t.TempDir(), "E.json")
-	res := runCLI(t, "", "eval", "--checkpoint", f.run, "--data", f.data, "--json", jsonPath, "--batch", "12")
-	if res.err != nil {
-		t.Fatalf("eval: %v", res.err)
-	}
-	if !strings.Contains(res.stdout, "(no published ImageNet-1k baseline for width 32)") {
-		t.Errorf("eval table does not say there is no baseline:\n%s", res.stdout)
+	stdout, jsonPath := getFixtureEval(t)
+	if !strings.Contains(stdout, "(no published ImageNet-1k baseline for width 32)") {
+		t.Errorf("eval table does not say there is no baseline:\n%s", stdout)
 	}
 	for _, m := range []string{"DeiT", "ViT-", "TokenFormer-"} {
-		if strings.Contains(res.stdout, m) {
-			t.Errorf("eval output of a width-32 model mentions %s:\n%s", m, res.stdout)
+		if strings.Contains(stdout, m) {
+			t.Errorf("eval output of a width-32 model mentions %s:\n%s", m, stdout)
 		}
 	}
-	if !regexp.MustCompile(`(?m)^run \(this run\)\s+\S+M\s+\d+\.\d\d\s+\d+\.\d\d\s+36 images`).MatchString(res.stdout) {
-		t.Errorf("eval table lacks the run's row:\n%s", res.stdout)
+	if !regexp.MustCompile(`(?m)^run \(this run\)\s+\S+M\s+\d+\.\d\d\s+\d+\.\d\d\s+36 images`).MatchString(stdout) {
+		t.Errorf("eval table lacks the run's row:\n%s", stdout)
 	}
 	rep := readEvalReport(t, jsonPath)
 	if len(rep.Baselines) != 0 {
