@@ -11,7 +11,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/tfvision/tfvision/augment"
-	backends "github.com/tfvision/tfvision/backend"
+	"github.com/tfvision/tfvision/backend"
 	"github.com/tfvision/tfvision/checkpoint"
 	"github.com/tfvision/tfvision/configs"
 	"github.com/tfvision/tfvision/imagenet"
@@ -97,7 +97,7 @@ func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
 
 // LoadRun rebuilds the model of a run directory (or checkpoint file) from its saved config
 // and loads its weights; with ema the EMA weights replace the raw ones.
-func LoadRun(backend compute.Backend, path string, ema bool) (*Run, error) {
+func LoadRun(b compute.Backend, path string, ema bool) (*Run, error) {
 	ck, err := ResolveCheckpoint(path, "best")
 	if err != nil {
 		return nil, err
@@ -121,7 +121,7 @@ func LoadRun(backend compute.Backend, path string, ema bool) (*Run, error) {
 	}
 	m.DType = DType(cfg.Precision)
 	note := ""
-	if cfg.Precision == "bf16" && backends.SlowBF16(backend) {
+	if cfg.Precision == "bf16" && backend.SlowBF16(b) {
 		// The weights are float32 masters: f32 inference is exact where bf16 rounds, and on
 		// this backend many times faster.
 		m.DType = dtypes.Float32
@@ -131,7 +131,7 @@ func LoadRun(backend compute.Backend, path string, ema bool) (*Run, error) {
 	// whatever this backend does best (the function is the same).
 	m.Attention = vision.AttentionAuto
 	store := model.NewStore()
-	if err := m.Trace(backend, store); err != nil {
+	if err := m.Trace(b, store); err != nil {
 		return nil, err
 	}
 	keep := checkpoint.Filter(checkpoint.IsModelWeight)
