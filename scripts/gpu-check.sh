@@ -373,9 +373,6 @@ for p in presets:
     summary["results"][p] = {}
     for m in ("train", "infer"):
         g, t = load(f"go-{p}-{m}.json"), load(f"torch-{p}-{m}.json")
-        if g is not None and "batch" not in g:  # the batch of the last successful Go step
-            ok = [s["name"] for s in steps if s["name"].startswith(f"go-{p}-{m}-b") and s.get("status") == "ok"]
-            g["batch"] = int(ok[-1].rsplit("-b", 1)[1]) if ok else None
         gi = g.get("images_per_sec") if g else None
         ti = t.get("images_per_sec") if t else None
         fl = flops_per_image_mode(p, m)
