@@ -1,6 +1,8 @@
 # Every build, test and run goes through here so GOEXPERIMENT=simd is never forgotten:
 # without it the pure-Go backend's matmul falls back to scalar code (~10x slower).
 export GOEXPERIMENT := simd
+# go.mod needs Go 1.27 (GoMLX v0.28.16): an older Go fetches this toolchain from the module proxy.
+export GOTOOLCHAIN ?= go1.27.3
 # Under GOEXPERIMENT=simd, once math.Exp's FMA (VEX) path has run, scalar float code becomes
 # ~100x slower on our machines (measured: math.Exp 16 -> 1350 ns, math.Erf 35 -> 1790 ns);
 # turning that path off restores both, and the SIMD matmul kernels do not use it. The

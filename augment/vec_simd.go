@@ -19,7 +19,7 @@ func scaleTo(dst, src []float32, w float32) {
 	wv := archsimd.BroadcastFloat32x8(w)
 	i := 0
 	for ; i+8 <= len(dst); i += 8 {
-		archsimd.LoadFloat32x8Slice(src[i:]).Mul(wv).StoreSlice(dst[i:])
+		archsimd.LoadFloat32x8(src[i:]).Mul(wv).Store(dst[i:])
 	}
 	scaleToGeneric(dst[i:], src[i:], w)
 }
@@ -34,8 +34,8 @@ func axpy(dst, src []float32, w float32) {
 	wv := archsimd.BroadcastFloat32x8(w)
 	i := 0
 	for ; i+8 <= len(dst); i += 8 {
-		d := archsimd.LoadFloat32x8Slice(dst[i:])
-		archsimd.LoadFloat32x8Slice(src[i:]).MulAdd(wv, d).StoreSlice(dst[i:])
+		d := archsimd.LoadFloat32x8(dst[i:])
+		archsimd.LoadFloat32x8(src[i:]).MulAdd(wv, d).Store(dst[i:])
 	}
 	axpyGeneric(dst[i:], src[i:], w)
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 
+	"github.com/tfvision/tfvision/internal/livevars"
 	"github.com/tfvision/tfvision/vision"
 )
 
@@ -26,6 +27,8 @@ func NewPredictor(backend compute.Backend, m *vision.Model, store *model.Store, 
 		return nil, fmt.Errorf("predict batch size %d: must be > 0", batch)
 	}
 	exec, err := model.NewExec(backend, store, func(scope *model.Scope, x *graph.Node) *graph.Node {
+		// Live: training re-runs this graph after each epoch's weights are copied in.
+		livevars.Live(scope, x.Graph())
 		return m.Logits(scope, x, false)
 	})
 	if err != nil {

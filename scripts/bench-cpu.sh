@@ -15,6 +15,9 @@
 set -u
 SELF=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
 cd "$(dirname "$0")/.."
+# go.mod needs Go 1.27 (GoMLX v0.28.16); a machine with an older Go fetches this approved
+# toolchain from the module proxy once (~76 MB). A GOTOOLCHAIN of your own wins.
+export GOTOOLCHAIN="${GOTOOLCHAIN:-go1.27.3}"
 export GOEXPERIMENT=simd
 
 PRESETS=${PRESETS:-"tokenformer-ti16 vit-ti16"}

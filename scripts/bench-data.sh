@@ -5,6 +5,9 @@
 # workers. Usage: scripts/bench-data.sh [DATA_DIR] [MAX_IMAGES]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# go.mod needs Go 1.27 (GoMLX v0.28.16); a machine with an older Go fetches this approved
+# toolchain from the module proxy once (~76 MB). A GOTOOLCHAIN of your own wins.
+export GOTOOLCHAIN="${GOTOOLCHAIN:-go1.27.3}"
 export GOEXPERIMENT=simd
 data=${1:-data/synthetic}
 max=${2:-1000}

@@ -13,6 +13,7 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 
+	"github.com/tfvision/tfvision/internal/livevars"
 	"github.com/tfvision/tfvision/vision"
 )
 
@@ -98,7 +99,10 @@ func BenchModel(backend compute.Backend, cfg vision.Config, opts BenchOptions) (
 		mb := []MicroBatch{{Images: images, Targets: targets, Weights: weights}}
 		run = func() error { _, _, err := st.Step(mb, 1e-4); return err }
 	} else {
-		exec, err := model.NewExec(backend, store, func(scope *model.Scope, x *Node) *Node { return m.Logits(scope, x, false) })
+		exec, err := model.NewExec(backend, store, func(scope *model.Scope, x *Node) *Node {
+			livevars.Live(scope, x.Graph())
+			return m.Logits(scope, x, false)
+		})
 		if err != nil {
 			return BenchResult{}, err
 		}

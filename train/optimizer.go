@@ -112,6 +112,11 @@ func globalNorm(grads []*Node) *Node {
 // under OptimizerScope; the step count is one int64 variable.
 func (o AdamW) Apply(store *model.Store, vars []*model.Variable, grads []*Node, lr *Node) *Node {
 	g := lr.Graph()
+	if !store.IsTraining(g) {
+		// Without it the pure-Go backend folds the weights in as constants and every later
+		// call of this graph starts again from the values it was compiled with.
+		panic("train: AdamW.Apply in a graph that does not read variables live: call livevars.Live first")
+	}
 	norm := globalNorm(grads)
 	if o.ClipNorm > 0 {
 		// scale = min(1, clip / (norm + 1e-6)), torch's clip_grad_norm_.

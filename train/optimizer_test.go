@@ -9,6 +9,7 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 
+	"github.com/tfvision/tfvision/internal/livevars"
 	"github.com/tfvision/tfvision/internal/testbackend"
 )
 
@@ -55,6 +56,7 @@ func TestAdamWMatchesHandComputedUpdateAndSkipsNoDecayGroups(t *testing.T) {
 		byPath[p] = i
 	}
 	exec := model.MustNewExec(b, store, func(scope *model.Scope, lr *Node) *Node {
+		livevars.Live(scope, lr.Graph())
 		gs := make([]*Node, len(vars))
 		for i, v := range vars {
 			gs[i] = ConvertDType(Const(lr.Graph(), grads[byPath[v.Path()]]), v.DType())
@@ -117,6 +119,7 @@ func TestClipByGlobalNorm(t *testing.T) {
 	vars := ModelVars(store)
 	exec := model.MustNewExec(b, store, func(scope *model.Scope, lr *Node) *Node {
 		g := lr.Graph()
+		livevars.Live(scope, g)
 		return opt.Apply(store, vars, []*Node{Const(g, []float32{3, 0}), Const(g, []float32{0, 4})}, lr)
 	})
 	norm := exec.MustCall1(tensors.FromScalar(float32(0))).Value().(float32)

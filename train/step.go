@@ -10,6 +10,7 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 
+	"github.com/tfvision/tfvision/internal/livevars"
 	"github.com/tfvision/tfvision/vision"
 )
 
@@ -77,6 +78,7 @@ func NewStepper(backend compute.Backend, m *vision.Model, store *model.Store, op
 // each of vars: what every optimizer step and LossAndGradients compute.
 func lossAndGrads(m *vision.Model, vars []*model.Variable, scope *model.Scope, images, targets, weights *Node) (*Node, []*Node) {
 	g := images.Graph()
+	livevars.Live(scope, g) // the step runs again on the weights it just updated
 	nodes := make([]*Node, len(vars))
 	for i, v := range vars {
 		nodes[i] = v.NodeValue(g)
@@ -103,6 +105,7 @@ func (s *Stepper) microGraph(scope *model.Scope, images, targets, weights *Node)
 
 func (s *Stepper) applyGraph(scope *model.Scope, lr *Node) *Node {
 	g := lr.Graph()
+	livevars.Live(scope, g)
 	grads := make([]*Node, len(s.vars))
 	for i, v := range s.vars {
 		acc := stateVar(s.Store, OptimizerScope, v, "acc")

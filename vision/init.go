@@ -12,6 +12,8 @@ import (
 	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
+
+	"github.com/tfvision/tfvision/internal/livevars"
 )
 
 // Build registers every parameter of the model in store (by tracing the forward graph
@@ -30,6 +32,7 @@ func (m *Model) Build(backend compute.Backend, store *model.Store, seed uint64) 
 // Trace registers the model's variables in store without initialising them.
 func (m *Model) Trace(backend compute.Backend, store *model.Store) error {
 	exec, err := model.NewExec(backend, store, func(scope *model.Scope, images *Node) *Node {
+		livevars.Live(scope, images.Graph())
 		return m.Logits(scope, images, false)
 	})
 	if err != nil {

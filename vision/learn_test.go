@@ -8,6 +8,8 @@ import (
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
+
+	"github.com/tfvision/tfvision/internal/livevars"
 )
 
 // TestModelsFitAFixedBatch trains each kind with plain Adam on one fixed batch of 8 images
@@ -38,6 +40,7 @@ func TestModelsFitAFixedBatch(t *testing.T) {
 		const lr, b1, b2 = 3e-3, 0.9, 0.999
 		step := model.MustNewExec(b, store, func(scope *model.Scope, x, y *Node) *Node {
 			g := x.Graph()
+			livevars.Live(scope, g)
 			logits := m.Logits(scope, x, true)
 			onehot := OneHot(y, c.NumClasses, dtypes.Float32)
 			loss := ReduceAllMean(Neg(ReduceSum(Mul(onehot, LogSoftmax(logits, -1)), -1)))

@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tfvision/tfvision/backend"
+	"github.com/tfvision/tfvision/internal/livevars"
 	"github.com/tfvision/tfvision/train"
 	"github.com/tfvision/tfvision/vision"
 )
@@ -302,7 +303,10 @@ func parityLogits(b compute.Backend, cfg vision.Config, dt dtypes.DType, images 
 	if err != nil {
 		return nil, err
 	}
-	exec, err := model.NewExec(b, store, func(scope *model.Scope, x *graph.Node) *graph.Node { return m.Logits(scope, x, false) })
+	exec, err := model.NewExec(b, store, func(scope *model.Scope, x *graph.Node) *graph.Node {
+		livevars.Live(scope, x.Graph())
+		return m.Logits(scope, x, false)
+	})
 	if err != nil {
 		return nil, err
 	}

@@ -17,7 +17,9 @@ func main() {
 	reexecWithFastMath()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := newRoot().ExecuteContext(ctx); err != nil {
+	err := newRoot().ExecuteContext(ctx)
+	stopCPUProfile()
+	if err != nil {
 		if errors.Is(err, train.ErrInterrupted) {
 			fmt.Fprintln(os.Stderr, "tfvision:", err)
 			os.Exit(130)

@@ -27,6 +27,7 @@ otherwise the pure-Go backend.`,
 	}
 	root.AddCommand(newVersionCmd(), newModelsCmd(), newBenchCmd(), newDataCmd(), newTrainCmd(),
 		newEvalCmd(), newPredictCmd(), newGrowCmd(), newCheckCmd(), newDemoCmd())
+	addProfileFlag(root)
 	return root
 }
 
