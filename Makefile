@@ -3,11 +3,6 @@
 export GOEXPERIMENT := simd
 # go.mod needs Go 1.27 (GoMLX v0.28.16): an older Go fetches this toolchain from the module proxy.
 export GOTOOLCHAIN ?= go1.27.3
-# Under GOEXPERIMENT=simd, once math.Exp's FMA (VEX) path has run, scalar float code becomes
-# ~100x slower on our machines (measured: math.Exp 16 -> 1350 ns, math.Erf 35 -> 1790 ns);
-# turning that path off restores both, and the SIMD matmul kernels do not use it. The
-# tfvision binary re-execs itself with this setting; tests get it here and in scripts/test.sh.
-export GODEBUG := cpu.fma=off
 GO ?= go
 
 .PHONY: build build-turbo test test-long demo vet

@@ -8,10 +8,8 @@ cd "$(dirname "$0")/.."
 # go.mod needs Go 1.27 (GoMLX v0.28.16); a machine with an older Go fetches this approved
 # toolchain from the module proxy once (~76 MB). A GOTOOLCHAIN of your own wins.
 export GOTOOLCHAIN="${GOTOOLCHAIN:-go1.27.3}"
-# SIMD matmul kernels of the pure-Go backend need GOEXPERIMENT=simd; GODEBUG=cpu.fma=off
-# keeps math.Exp/Erf fast under it (see Makefile).
+# SIMD matmul kernels of the pure-Go backend need GOEXPERIMENT=simd.
 export GOEXPERIMENT=simd
-export GODEBUG="${GODEBUG:+$GODEBUG,}cpu.fma=off"
 go vet ./...
 if [ "${1:-}" = "long" ]; then
   go test -count=1 -tags long -timeout 60m ./...

@@ -38,6 +38,11 @@ type BenchResult struct {
 	Backend       string  `json:"backend"`
 	Params        int     `json:"params"`
 	StepMSMedian  float64 `json:"step_ms_median"`
+	// CPUSecMedian is the median process CPU time (user+system) of a timed step: less
+	// sensitive to other load than wall time. Images per CPU-second compare runs made
+	// on a busy machine.
+	CPUSecMedian    float64 `json:"cpu_sec_per_step_median"`
+	ImagesPerCPUSec float64 `json:"images_per_cpu_sec"`
 	ImagesPerSec  float64 `json:"images_per_sec"`
 	GFLOPsPerSec  float64 `json:"gflops_per_sec"`
 	FLOPsPerImage float64 `json:"flops_per_image"`
@@ -122,30 +127,40 @@ func BenchModel(backend compute.Backend, cfg vision.Config, opts BenchOptions) (
 		res.Mode = "train"
 		res.FLOPsPerImage *= 3
 	}
-	var times []float64
+	var times, cpus []float64
 	for i := 0; i < opts.Warmup+opts.Steps; i++ {
-		start := time.Now()
+		start, cpu0 := time.Now(), processCPUSeconds()
 		if err := run(); err != nil {
 			return res, err
 		}
-		sec := time.Since(start).Seconds()
+		sec, cpu := time.Since(start).Seconds(), processCPUSeconds()-cpu0
 		if i == 0 {
 			res.CompileSec = sec
 		}
 		if i >= opts.Warmup {
 			times = append(times, sec)
+			cpus = append(cpus, cpu)
 		}
 		if opts.Progress != nil {
 			opts.Progress(i, sec)
 		}
 	}
-	slices.Sort(times)
-	med := times[len(times)/2]
-	if len(times)%2 == 0 {
-		med = (times[len(times)/2-1] + times[len(times)/2]) / 2
-	}
+	med := median(times)
 	res.StepMSMedian = med * 1000
+	if res.CPUSecMedian = median(cpus); res.CPUSecMedian > 0 {
+		res.ImagesPerCPUSec = float64(opts.Batch) / res.CPUSecMedian
+	}
 	res.ImagesPerSec = float64(opts.Batch) / med
 	res.GFLOPsPerSec = res.ImagesPerSec * res.FLOPsPerImage / 1e9
 	return res, nil
+}
+
+// median of a non-empty slice (sorted in place).
+func median(v []float64) float64 {
+	slices.Sort(v)
+	m := v[len(v)/2]
+	if len(v)%2 == 0 {
+		m = (v[len(v)/2-1] + v[len(v)/2]) / 2
+	}
+	return m
 }

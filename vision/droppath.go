@@ -27,15 +27,6 @@ func dropPath(scope *model.Scope, branch *Node, rate float64) *Node {
 	return Mul(branch, scale)
 }
 
-// gelu is the exact (erf) GELU, as in the official code.
+// gelu is the exact (erf) GELU, as in the official code: the backend's fused op where it has
+// one (forward and backward), else GoMLX's decomposition.
 func gelu(x *Node) *Node { return activation.Gelu(x) }
-
-// gelu is the exact GELU; when training, the single-Erf version with a hand-written gradient.
-func (m *Model) gelu(x *Node) *Node { return geluFor(x, m.training) }
-
-func geluFor(x *Node, training bool) *Node {
-	if training {
-		return geluTrain(x)
-	}
-	return gelu(x)
-}

@@ -175,7 +175,7 @@ func (m *Model) vitBlock(scope *model.Scope, x *Node, dropRate float64) *Node {
 	a := m.linear(as.In("out"), m.mhaPacked(m.linearQKV(as, y)), c.Dim)
 	x = Add(x, dropPath(scope.In("drop_attn"), a, dropRate))
 	ms := scope.In("mlp")
-	h := m.gelu(m.linear(ms.In("fc1"), ln("ln2", x), c.mlpHidden()))
+	h := gelu(m.linear(ms.In("fc1"), ln("ln2", x), c.mlpHidden()))
 	f := m.linear(ms.In("fc2"), h, c.Dim)
 	return Add(x, dropPath(scope.In("drop_ffn"), f, dropRate))
 }

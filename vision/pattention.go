@@ -37,7 +37,7 @@ func pattention(x, keys, values *Node, opts PattentionOptions, training bool) *N
 	var scores, theta, out *Node
 	if training {
 		scores = dotNTTrain(x2, keys) // [rows, n]
-		theta = ConvertDType(pattentionTheta(scores, n, opts, true), values.DType())
+		theta = ConvertDType(PattentionTheta(scores, n, opts), values.DType())
 		out = dotTrain(theta, values) // [rows, d_out]
 	} else {
 		scores = Dot(x2, keys).General([]int{1}, nil, []int{1}, nil)
@@ -50,10 +50,6 @@ func pattention(x, keys, values *Node, opts PattentionOptions, training bool) *N
 
 // PattentionTheta applies the normalisation Θ to scores [..., n] over the last axis.
 func PattentionTheta(scores *Node, n int, opts PattentionOptions) *Node {
-	return pattentionTheta(scores, n, opts, false)
-}
-
-func pattentionTheta(scores *Node, n int, opts PattentionOptions, training bool) *Node {
 	zoom := opts.Zoom
 	if zoom == 0 {
 		zoom = float64(n)
@@ -77,11 +73,11 @@ func pattentionTheta(scores *Node, n int, opts PattentionOptions, training bool)
 	var theta *Node
 	switch opts.Norm {
 	case NormGELUL2:
-		theta = l2scale(geluFor(s, training))
+		theta = l2scale(gelu(s))
 	case NormSoftmax:
 		theta = MulScalar(Softmax(s, last), zoom)
 	default: // NormL2GELU
-		theta = geluFor(l2scale(s), training)
+		theta = gelu(l2scale(s))
 	}
 	return theta
 }

@@ -108,6 +108,10 @@ func newBenchModelCmd() *cobra.Command {
 			fmt.Fprintf(out, "attention: %s\n", res.Attention)
 			fmt.Fprintf(out, "%.2f images/s, %.1f GFLOP/s effective (%.1f GFLOPs/image, median step %.1f ms, first step incl. compile %.1fs)\n",
 				res.ImagesPerSec, res.GFLOPsPerSec, res.FLOPsPerImage/1e9, res.StepMSMedian, res.CompileSec)
+			if res.CPUSecMedian > 0 {
+				fmt.Fprintf(out, "CPU %.2f s/step (%.2f images per CPU-second, %.1f cores busy)\n",
+					res.CPUSecMedian, res.ImagesPerCPUSec, res.CPUSecMedian/(res.StepMSMedian/1000))
+			}
 			return writeJSON(jsonPath, res)
 		},
 	}

@@ -14,7 +14,6 @@ import (
 )
 
 func main() {
-	reexecWithFastMath()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	err := newRoot().ExecuteContext(ctx)
