@@ -29,25 +29,25 @@ type BenchOptions struct {
 
 // BenchResult is what `tfvision bench model` prints (also as JSON).
 type BenchResult struct {
-	Preset        string  `json:"preset,omitempty"`
-	Mode          string  `json:"mode"`
-	Batch         int     `json:"batch"`
-	Image         int     `json:"image"`
-	DType         string  `json:"dtype"`
-	Attention     string  `json:"attention"` // the kernel used: fused or decomposed
-	Backend       string  `json:"backend"`
-	Params        int     `json:"params"`
-	StepMSMedian  float64 `json:"step_ms_median"`
+	Preset       string  `json:"preset,omitempty"`
+	Mode         string  `json:"mode"`
+	Batch        int     `json:"batch"`
+	Image        int     `json:"image"`
+	DType        string  `json:"dtype"`
+	Attention    string  `json:"attention"` // the kernel used: fused or decomposed
+	Backend      string  `json:"backend"`
+	Params       int     `json:"params"`
+	StepMSMedian float64 `json:"step_ms_median"`
 	// CPUSecMedian is the median process CPU time (user+system) of a timed step: less
 	// sensitive to other load than wall time. Images per CPU-second compare runs made
 	// on a busy machine.
 	CPUSecMedian    float64 `json:"cpu_sec_per_step_median"`
 	ImagesPerCPUSec float64 `json:"images_per_cpu_sec"`
-	ImagesPerSec  float64 `json:"images_per_sec"`
-	GFLOPsPerSec  float64 `json:"gflops_per_sec"`
-	FLOPsPerImage float64 `json:"flops_per_image"`
-	CompileSec    float64 `json:"compile_and_first_step_sec"`
-	Steps         int     `json:"steps"`
+	ImagesPerSec    float64 `json:"images_per_sec"`
+	GFLOPsPerSec    float64 `json:"gflops_per_sec"`
+	FLOPsPerImage   float64 `json:"flops_per_image"`
+	CompileSec      float64 `json:"compile_and_first_step_sec"`
+	Steps           int     `json:"steps"`
 }
 
 // BenchModel times forward (inference) or forward+backward+AdamW (training) steps of cfg on
