@@ -274,30 +274,14 @@ func indent(s string) string {
 // restoreOrInit loads the latest checkpoint of the run (resume), or initialises the model
 // (optionally from --init weights) and the RNG.
 func (r *runner) restoreOrInit() error {
-	latest := ""
 	if !r.opts.Fresh {
-		var err error
-		if latest, err = checkpoint.Latest(r.ckptDir); err != nil {
-			return err
-		}
-	}
-	if latest != "" {
-		meta, err := checkpoint.ReadMeta(latest)
+		candidates, err := checkpoint.List(r.ckptDir)
 		if err != nil {
-			return fmt.Errorf("resume: %w (delete it or pass --fresh)", err)
-		}
-		if err := sameModel(meta.Config, r.cfg); err != nil {
-			return fmt.Errorf("resume from %s: %w", latest, err)
-		}
-		if err := r.model.Trace(r.backend, r.store); err != nil {
 			return err
 		}
-		if _, err := checkpoint.Load(latest, r.store, nil); err != nil {
-			return fmt.Errorf("resume: %w", err)
+		if len(candidates) > 0 {
+			return r.resume(candidates)
 		}
-		r.resumeMeta = meta
-		r.printf("resuming from %s (step %d, epoch %d)\n", latest, meta.Step, meta.Epoch)
-		return nil
 	}
 	if r.opts.Init != "" {
 		// Trace first so loading checks every saved shape against this config's model.
@@ -308,7 +292,7 @@ func (r *runner) restoreOrInit() error {
 		if err != nil {
 			return fmt.Errorf("--init: %w", err)
 		}
-		if _, err := checkpoint.Load(ck, r.store, checkpoint.IsModelWeight); err != nil {
+		if _, err := checkpoint.LoadExpect(ck, r.store, checkpoint.IsModelWeight, checkpoint.ExpectFor(r.store)); err != nil {
 			return fmt.Errorf("--init: %w", err)
 		}
 		r.printf("initialised weights from %s\n", ck)
