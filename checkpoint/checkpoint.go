@@ -233,3 +233,18 @@ func Prune(dir string, keep int) error {
 	}
 	return nil
 }
+
+// Orphans lists the temp files a killed checkpoint write leaves in dir
+// (".step-*.tfvckpt.tmp*", ".best.tfvckpt.tmp*"). Only a process holding the run's lock may
+// delete them: another one could be writing.
+func Orphans(dir string) ([]string, error) {
+	var out []string
+	for _, pattern := range []string{".step-*" + Ext + ".tmp*", "." + BestName + ".tmp*"} {
+		m, err := filepath.Glob(filepath.Join(dir, pattern))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m...)
+	}
+	return out, nil
+}

@@ -20,6 +20,7 @@ import (
 	"github.com/tfvision/tfvision/configs"
 	"github.com/tfvision/tfvision/eval"
 	"github.com/tfvision/tfvision/imagenet"
+	"github.com/tfvision/tfvision/internal/runlock"
 	"github.com/tfvision/tfvision/vision"
 )
 
@@ -89,6 +90,7 @@ type runner struct {
 	lastSave     time.Time
 	resumeMeta   checkpoint.Meta
 	evalBatch    int
+	lock         *runlock.Lock
 
 	// afterStep, when set, runs after each optimizer step: tests interrupt at a known step.
 	afterStep func(step int64)
@@ -101,10 +103,10 @@ func Run(ctx context.Context, opts Options) (Summary, error) {
 	if r.out == nil {
 		r.out = io.Discard
 	}
+	defer r.close()
 	if err := r.setup(); err != nil {
 		return Summary{}, err
 	}
-	defer r.close()
 	return r.loop(ctx)
 }
 
@@ -199,9 +201,9 @@ func (r *runner) setup() error {
 		return err
 	}
 
-	// The run directory is created only once the data is known to be usable.
-	if err := os.MkdirAll(r.ckptDir, 0o755); err != nil {
-		return fmt.Errorf("create run directory %s: %w", r.ckptDir, err)
+	// The run directory is created (and locked) only once the data is known to be usable.
+	if err := r.lockRunDir(); err != nil {
+		return err
 	}
 
 	// Model, weights and optimizer state.
@@ -328,4 +330,5 @@ func (r *runner) close() {
 	if r.metrics != nil {
 		r.metrics.Close()
 	}
+	r.lock.Release()
 }
