@@ -91,6 +91,9 @@ type runner struct {
 	resumeMeta   checkpoint.Meta
 	evalBatch    int
 	lock         *runlock.Lock
+	// The current epoch's running loss (sum and steps), saved in mid-epoch checkpoints.
+	epochLossSum   float64
+	epochLossSteps int
 
 	// afterStep, when set, runs after each optimizer step: tests interrupt at a known step.
 	afterStep func(step int64)
