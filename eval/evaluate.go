@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"sort"
 	"time"
 
 	"github.com/tfvision/tfvision/imagenet"
@@ -93,6 +94,7 @@ func Evaluate(ctx context.Context, p *Predictor, loader *imagenet.Loader, classe
 	res.finish(top1, top5, lossSum, start)
 	stats := loader.Stats()
 	res.Failed, res.Unreadable = stats.Failed, stats.FailedAll
+	sort.Strings(res.Unreadable) // decode workers finish in any order
 	for c := 0; c < numClasses; c++ {
 		cr := ClassResult{Index: c, Count: perCount[c], Correct: perCorrect[c]}
 		if c < len(classes) {
