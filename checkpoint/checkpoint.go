@@ -149,7 +149,7 @@ func ReadMeta(path string) (Meta, error) {
 func readHeader(dec *gob.Decoder, path string) (header, error) {
 	var h header
 	if err := dec.Decode(&h); err != nil {
-		return h, fmt.Errorf("checkpoint %s: unreadable header (not a tfvision checkpoint, or truncated): %w", path, err)
+		return h, corrupt(fmt.Errorf("checkpoint %s: unreadable header (not a tfvision checkpoint, or truncated): %w", path, err))
 	}
 	if h.Magic != magic || (h.Version != version && h.Version != versionNoChecksums) {
 		return h, fmt.Errorf("checkpoint %s: not a tfvision v%d checkpoint (magic %q, version %d)", path, version, h.Magic, h.Version)
@@ -158,10 +158,10 @@ func readHeader(dec *gob.Decoder, path string) (header, error) {
 		return h, nil
 	}
 	if got := HeaderSum(h.Meta, h.Tensors); got != h.Sum {
-		return h, fmt.Errorf("checkpoint %s: header checksum mismatch (stored %s, computed %s): the file is corrupt", path, h.Sum, got)
+		return h, corrupt(fmt.Errorf("checkpoint %s: header checksum mismatch (stored %s, computed %s): the file is corrupt", path, h.Sum, got))
 	}
 	if len(h.Tensors) != len(h.Paths) {
-		return h, fmt.Errorf("checkpoint %s: header lists %d paths but %d tensors: the file is corrupt", path, len(h.Paths), len(h.Tensors))
+		return h, corrupt(fmt.Errorf("checkpoint %s: header lists %d paths but %d tensors: the file is corrupt", path, len(h.Paths), len(h.Tensors)))
 	}
 	return h, nil
 }

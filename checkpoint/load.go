@@ -116,14 +116,14 @@ func (c loadCheck) readV2(r io.Reader, infos []TensorInfo, fileSize int64) ([]st
 	for i, info := range infos {
 		s, err := info.shape()
 		if err != nil {
-			return nil, fmt.Errorf("checkpoint %s: tensor %s: %w", c.file, info.Path, err)
+			return nil, corrupt(fmt.Errorf("checkpoint %s: tensor %s: %w", c.file, info.Path, err))
 		}
 		if err := c.shape(info.Path, s); err != nil {
 			return nil, err
 		}
 		shps[i] = s
 		if total += s.ByteSize(); total > fileSize {
-			return nil, fmt.Errorf("checkpoint %s: its tensors claim more bytes than the file's %d (file truncated?)", c.file, fileSize)
+			return nil, corrupt(fmt.Errorf("checkpoint %s: its tensors claim more bytes than the file's %d (file truncated?)", c.file, fileSize))
 		}
 	}
 	var out []stagedVar
@@ -143,10 +143,10 @@ func (c loadCheck) readV2(r io.Reader, infos []TensorInfo, fileSize int64) ([]st
 			_, err = io.CopyN(d, r, shps[i].ByteSize())
 		}
 		if err != nil {
-			return nil, fmt.Errorf("checkpoint %s: tensor %s: %w (file truncated?)", c.file, info.Path, err)
+			return nil, corrupt(fmt.Errorf("checkpoint %s: tensor %s: %w (file truncated?)", c.file, info.Path, err))
 		}
 		if got := d.String(); got != info.Sum {
-			return nil, fmt.Errorf("checkpoint %s: tensor %s fails its checksum (stored %s, read %s): the file is corrupt", c.file, info.Path, info.Sum, got)
+			return nil, corrupt(fmt.Errorf("checkpoint %s: tensor %s fails its checksum (stored %s, read %s): the file is corrupt", c.file, info.Path, info.Sum, got))
 		}
 		if t != nil {
 			out = append(out, stagedVar{info.Path, t})
@@ -168,7 +168,7 @@ func (c loadCheck) readV1(dec *gob.Decoder, paths []string) ([]stagedVar, error)
 	for _, p := range paths {
 		t, err := tensors.GobDeserialize(dec)
 		if err != nil {
-			return nil, fmt.Errorf("checkpoint %s: variable %s: %w (file truncated?)", c.file, p, err)
+			return nil, corrupt(fmt.Errorf("checkpoint %s: variable %s: %w (file truncated?)", c.file, p, err))
 		}
 		if err := c.shape(p, t.Shape()); err != nil {
 			return nil, err

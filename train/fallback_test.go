@@ -9,6 +9,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+
 	"github.com/tfvision/tfvision/checkpoint"
 )
 
@@ -48,6 +51,33 @@ func TestResumeFallsBackToAnIntactCheckpoint(t *testing.T) {
 	if _, err := os.Stat(latest + CorruptSuffix); err != nil {
 		t.Errorf("the damaged checkpoint was not moved aside: %v", err)
 	}
+	// A latest checkpoint holding a tensor the model does not have (issue 13 item 10) is
+	// skipped naming the file and the tensor, and left in place: it is not damaged.
+	store := model.NewStore()
+	meta, err := checkpoint.Load(filepath.Join(run, "checkpoints", checkpoint.Name(4)), store, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.CreateVariable("/extra", tensors.FromValue([]float32{1, 2})); err != nil {
+		t.Fatal(err)
+	}
+	crafted := filepath.Join(run, "checkpoints", checkpoint.Name(9))
+	meta.Step = 9
+	if err := checkpoint.Save(crafted, store, meta); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	sum, err = Run(context.Background(), Options{Config: cfg, Backend: b, StopAfter: 1, Out: &out})
+	if !errors.Is(err, ErrInterrupted) || sum.ResumedAtStep != 4 {
+		t.Fatalf("resume past a checkpoint with an unknown tensor: resumed at %d, %v\n%s", sum.ResumedAtStep, err, out.String())
+	}
+	if !strings.Contains(out.String(), "skipped "+crafted+": checkpoint "+crafted+": unknown tensor /extra") {
+		t.Errorf("output does not name the file and the unknown tensor:\n%s", out.String())
+	}
+	if _, err := os.Stat(crafted); err != nil {
+		t.Errorf("a checkpoint that is intact but not this model's was moved: %v", err)
+	}
+
 	// Nothing left to fall back to: the error lists what was skipped.
 	for _, p := range mustList(t, filepath.Join(run, "checkpoints")) {
 		raw, _ := os.ReadFile(p)

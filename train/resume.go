@@ -1,6 +1,7 @@
 package train
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -9,13 +10,13 @@ import (
 	"github.com/tfvision/tfvision/checkpoint"
 )
 
-// CorruptSuffix is appended to a checkpoint that failed to load on resume: it is kept for
-// inspection but no longer counts as one of the run's checkpoints.
+// CorruptSuffix is appended to a damaged checkpoint (checkpoint.ErrCorrupt) found on
+// resume: it is kept for inspection but no longer counts as one of the run's checkpoints.
 const CorruptSuffix = ".corrupt"
 
 // resume loads the newest of candidates (oldest first) that reads and verifies. Newer ones
 // that fail (a checksum, a truncation, an unexpected tensor) are skipped, each named with
-// the reason, and moved aside. A checkpoint of a different model config stops the resume:
+// the reason; damaged ones are moved aside. A checkpoint of a different model config stops the resume:
 // the older ones of the same run would not match either.
 func (r *runner) resume(candidates []string) error {
 	// Trace first so loading checks every saved shape against this config's model.
@@ -35,8 +36,12 @@ func (r *runner) resume(candidates []string) error {
 		}
 		if err != nil {
 			msg := fmt.Sprintf("skipped %s: %v", ck, err)
-			if rerr := os.Rename(ck, ck+CorruptSuffix); rerr == nil {
-				msg += fmt.Sprintf(" (moved aside to %s)", filepath.Base(ck+CorruptSuffix))
+			// A damaged file is moved aside (kept for inspection, out of the run's list); one
+			// that merely does not fit this model stays where it is.
+			if errors.Is(err, checkpoint.ErrCorrupt) {
+				if rerr := os.Rename(ck, ck+CorruptSuffix); rerr == nil {
+					msg += fmt.Sprintf(" (moved aside to %s)", filepath.Base(ck+CorruptSuffix))
+				}
 			}
 			r.printf("resume: %s\n", msg)
 			skipped = append(skipped, msg)
@@ -49,6 +54,6 @@ func (r *runner) resume(candidates []string) error {
 		}
 		return nil
 	}
-	return fmt.Errorf("resume: no checkpoint in %s reads and verifies:\n  %s\n  hint: pass --fresh to start over (the damaged files are kept, renamed *%s)",
+	return fmt.Errorf("resume: no checkpoint in %s reads and verifies:\n  %s\n  hint: pass --fresh to start over (damaged files are kept, renamed *%s)",
 		r.ckptDir, strings.Join(skipped, "\n  "), CorruptSuffix)
 }

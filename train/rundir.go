@@ -25,9 +25,13 @@ func (r *runner) lockRunDir() error {
 	if err != nil {
 		return err
 	}
-	more, _ := filepath.Glob(filepath.Join(r.dir, ".*.tmp*")) // metrics.jsonl, curves.png
-	old, _ := filepath.Glob(filepath.Join(r.dir, "metrics.jsonl.tmp"))
-	for _, p := range append(append(orphans, more...), old...) {
+	// Temp files of atomicfile writes in the run directory, and of older tfvision's
+	// metrics rewrite.
+	for _, pattern := range []string{".metrics.jsonl.tmp*", ".curves.png.tmp*", "metrics.jsonl.tmp"} {
+		m, _ := filepath.Glob(filepath.Join(r.dir, pattern))
+		orphans = append(orphans, m...)
+	}
+	for _, p := range orphans {
 		if err := os.Remove(p); err != nil {
 			return fmt.Errorf("remove orphaned temp file %s: %w", p, err)
 		}
