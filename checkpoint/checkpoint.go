@@ -2,6 +2,11 @@
 // optimizer moments, EMA, RNG state, step) in one file per checkpoint, written atomically:
 // a temp file in the same directory, fsynced, then renamed, so a crash never leaves a
 // broken "latest" checkpoint behind.
+//
+// Format v2 (today's): a gob header (magic, version, JSON metadata, per tensor its path,
+// dtype, dims and CRC32C, and a CRC32C of the header itself), then each tensor's raw bytes
+// in header order. Load checks every tensor's shape before allocating it and verifies every
+// checksum. v1 files (gob-encoded tensors, no checksums) still load, unverified.
 package checkpoint
 
 import (
@@ -25,7 +30,9 @@ import (
 
 const (
 	magic   = "tfvision-checkpoint"
-	version = 1
+	version = 2
+	// v1 checkpoints (before checksums) still load, unverified.
+	versionNoChecksums = 1
 	// Ext is the checkpoint file extension.
 	Ext = ".tfvckpt"
 	// BestName is the file holding the best checkpoint by validation top-1.
@@ -54,6 +61,14 @@ type Meta struct {
 	Metrics   map[string]float64 `json:"metrics,omitempty"`
 	Config    string             `json:"config,omitempty"`  // the run's YAML, so the file alone rebuilds the model
 	Classes   []Class            `json:"classes,omitempty"` // label index → class, for predict
+	// EpochLossSum and EpochLossSteps are the running sum of step losses (and their count)
+	// of Epoch so far, so that a resumed epoch reports the mean over all its steps.
+	EpochLossSum   float64 `json:"epoch_loss_sum,omitempty"`
+	EpochLossSteps int     `json:"epoch_loss_steps,omitempty"`
+
+	// Checksummed is set when reading: the file carries checksums (v2) and they were
+	// verified (the header's by ReadMeta, every tensor's too by Load). False for v1 files.
+	Checksummed bool `json:"-"`
 }
 
 // Class names a label index.
@@ -67,6 +82,8 @@ type header struct {
 	Version int
 	Meta    []byte // JSON of Meta
 	Paths   []string
+	Tensors []TensorInfo // v2: one per path, same order
+	Sum     string       // v2: HeaderSum(Meta, Tensors)
 }
 
 // Save writes every variable of store that holds a value, with meta, to path atomically.
@@ -83,22 +100,32 @@ func Save(path string, store *model.Store, meta Meta) error {
 		return err
 	}
 	h := header{Magic: magic, Version: version, Meta: metaJSON}
-	for _, v := range vars {
+	values := make([]*tensors.Tensor, len(vars))
+	for i, v := range vars {
+		if values[i], err = v.Value(); err != nil {
+			return fmt.Errorf("checkpoint %s: variable %s: %w", path, v.Path(), err)
+		}
+		info := TensorInfo{Path: v.Path(), DType: values[i].DType().String(), Dims: values[i].Shape().Dimensions}
+		if err := values[i].ConstBytes(func(b []byte) { info.Sum = SumBytes(b) }); err != nil {
+			return fmt.Errorf("checkpoint %s: variable %s: %w", path, v.Path(), err)
+		}
 		h.Paths = append(h.Paths, v.Path())
+		h.Tensors = append(h.Tensors, info)
 	}
+	h.Sum = HeaderSum(h.Meta, h.Tensors)
 	// Durable: a checkpoint must survive a crash or power cut right after it is reported.
 	return atomicfile.Write(path, true, func(w io.Writer) error {
-		enc := gob.NewEncoder(w)
-		if err := enc.Encode(h); err != nil {
+		if err := gob.NewEncoder(w).Encode(h); err != nil {
 			return err
 		}
-		for _, v := range vars {
-			t, err := v.Value()
+		for i, t := range values {
+			var werr error
+			err := t.ConstBytes(func(b []byte) { _, werr = w.Write(b) })
 			if err == nil {
-				err = t.GobSerialize(enc)
+				err = werr
 			}
 			if err != nil {
-				return fmt.Errorf("variable %s: %w", v.Path(), err)
+				return fmt.Errorf("variable %s: %w", vars[i].Path(), err)
 			}
 		}
 		return nil
@@ -122,10 +149,19 @@ func ReadMeta(path string) (Meta, error) {
 func readHeader(dec *gob.Decoder, path string) (header, error) {
 	var h header
 	if err := dec.Decode(&h); err != nil {
-		return h, fmt.Errorf("checkpoint %s: unreadable header (not a tfvision checkpoint, or truncated): %w", path, err)
+		return h, corrupt(fmt.Errorf("checkpoint %s: unreadable header (not a tfvision checkpoint, or truncated): %w", path, err))
 	}
-	if h.Magic != magic || h.Version != version {
+	if h.Magic != magic || (h.Version != version && h.Version != versionNoChecksums) {
 		return h, fmt.Errorf("checkpoint %s: not a tfvision v%d checkpoint (magic %q, version %d)", path, version, h.Magic, h.Version)
+	}
+	if h.Version == versionNoChecksums {
+		return h, nil
+	}
+	if got := HeaderSum(h.Meta, h.Tensors); got != h.Sum {
+		return h, corrupt(fmt.Errorf("checkpoint %s: header checksum mismatch (stored %s, computed %s): the file is corrupt", path, h.Sum, got))
+	}
+	if len(h.Tensors) != len(h.Paths) {
+		return h, corrupt(fmt.Errorf("checkpoint %s: header lists %d paths but %d tensors: the file is corrupt", path, len(h.Paths), len(h.Tensors)))
 	}
 	return h, nil
 }
@@ -135,53 +171,8 @@ func decodeMeta(h header, path string) (Meta, error) {
 	if err := json.Unmarshal(h.Meta, &m); err != nil {
 		return m, fmt.Errorf("checkpoint %s: bad metadata: %w", path, err)
 	}
+	m.Checksummed = h.Version >= version
 	return m, nil
-}
-
-// Filter selects which saved variables Load restores (nil = all).
-type Filter func(path string) bool
-
-// Load restores variables of the checkpoint at path into store: existing variables get the
-// saved values (shapes must match), missing ones are created. Returns the metadata.
-func Load(path string, store *model.Store, keep Filter) (Meta, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return Meta{}, fmt.Errorf("open checkpoint: %w", err)
-	}
-	defer f.Close()
-	dec := gob.NewDecoder(bufio.NewReaderSize(f, 1<<20))
-	h, err := readHeader(dec, path)
-	if err != nil {
-		return Meta{}, err
-	}
-	meta, err := decodeMeta(h, path)
-	if err != nil {
-		return meta, err
-	}
-	for _, p := range h.Paths {
-		t, err := tensors.GobDeserialize(dec)
-		if err != nil {
-			return meta, fmt.Errorf("checkpoint %s: variable %s: %w (file truncated?)", path, p, err)
-		}
-		if keep != nil && !keep(p) {
-			continue
-		}
-		if v := store.GetVariable(p); v != nil {
-			if !v.Shape().Equal(t.Shape()) {
-				return meta, fmt.Errorf("checkpoint %s: variable %s has shape %s, the model expects %s (config changed?)", path, p, t.Shape(), v.Shape())
-			}
-			if err := v.SetValue(t); err != nil {
-				return meta, err
-			}
-			continue
-		}
-		v, err := store.CreateVariable(p, t)
-		if err != nil {
-			return meta, fmt.Errorf("checkpoint %s: %w", path, err)
-		}
-		v.Trainable = IsModelWeight(p)
-	}
-	return meta, nil
 }
 
 // Name is the file name of the checkpoint at step.
@@ -241,4 +232,19 @@ func Prune(dir string, keep int) error {
 		}
 	}
 	return nil
+}
+
+// Orphans lists the temp files a killed checkpoint write leaves in dir
+// (".step-*.tfvckpt.tmp*", ".best.tfvckpt.tmp*"). Only a process holding the run's lock may
+// delete them: another one could be writing.
+func Orphans(dir string) ([]string, error) {
+	var out []string
+	for _, pattern := range []string{".step-*" + Ext + ".tmp*", "." + BestName + ".tmp*"} {
+		m, err := filepath.Glob(filepath.Join(dir, pattern))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m...)
+	}
+	return out, nil
 }

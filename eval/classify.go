@@ -82,50 +82,52 @@ func CollectPaths(args []string, stdin io.Reader) ([]string, error) {
 }
 
 // Classify decodes, transforms and classifies paths in batches with workers decoding in
-// parallel; unreadable files get Err and the others are still classified. Results keep the
-// order of paths.
-func Classify(ctx context.Context, p *Predictor, tf imagenet.Transform, classes []imagenet.Class, paths []string, topk, workers int) ([]Prediction, error) {
+// parallel; unreadable files get Err and the others are still classified. Each finished
+// batch goes to emit, in the order of paths, as soon as it is done, so an interrupt (ctx
+// cancelled) keeps everything emitted; Classify then returns an error wrapping ctx's.
+func Classify(ctx context.Context, p *Predictor, tf imagenet.Transform, classes []imagenet.Class, paths []string, topk, workers int,
+	emit func([]Prediction) error) error {
 	h, w := tf.Size()
 	per := h * w * 3
 	if workers <= 0 {
 		workers = 1
 	}
-	preds := make([]Prediction, len(paths))
 	for start := 0; start < len(paths); start += p.Batch {
 		if err := ctx.Err(); err != nil {
-			return preds[:start], err
+			return fmt.Errorf("interrupted after %d of %d files: %w", start, len(paths), err)
 		}
 		end := min(start+p.Batch, len(paths))
-		buf := make([]float32, p.Batch*per)
+		preds := make([]Prediction, end-start)
 		ok := make([]bool, end-start)
+		buf := make([]float32, p.Batch*per)
 		var wg sync.WaitGroup
 		next := make(chan int)
 		for range workers {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				for i := range next {
-					preds[i].Path = paths[i]
-					img, err := imagenet.DecodeFor(paths[i], tf)
+				for j := range next {
+					preds[j].Path = paths[start+j]
+					img, err := imagenet.DecodeFor(paths[start+j], tf)
 					if err == nil {
-						err = tf.Apply(img, nil, buf[(i-start)*per:(i-start+1)*per])
+						err = tf.Apply(img, nil, buf[j*per:(j+1)*per])
 					}
 					if err != nil {
-						preds[i].Err = err.Error()
+						preds[j].Err = err.Error()
 						continue
 					}
-					ok[i-start] = true
+					ok[j] = true
 				}
 			}()
 		}
-		for i := start; i < end; i++ {
-			next <- i
+		for j := range preds {
+			next <- j
 		}
 		close(next)
 		wg.Wait()
 		logits, err := p.Logits(buf, end-start)
 		if err != nil {
-			return preds, err
+			return err
 		}
 		for j, row := range logits {
 			if !ok[j] {
@@ -137,9 +139,12 @@ func Classify(ctx context.Context, p *Predictor, tf imagenet.Transform, classes 
 				if k < len(classes) {
 					l.WNID, l.Name = classes[k].WNID, classes[k].Name
 				}
-				preds[start+j].Top = append(preds[start+j].Top, l)
+				preds[j].Top = append(preds[j].Top, l)
 			}
 		}
+		if err := emit(preds); err != nil {
+			return err
+		}
 	}
-	return preds, nil
+	return nil
 }

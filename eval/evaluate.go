@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"sort"
 	"time"
 
 	"github.com/tfvision/tfvision/imagenet"
@@ -21,14 +22,19 @@ type ClassResult struct {
 
 // Result is what `tfvision eval` prints and writes as JSON.
 type Result struct {
-	Images       int           `json:"images"`
-	Top1         float64       `json:"top1"`
-	Top5         float64       `json:"top5"`
-	Loss         float64       `json:"loss"`
-	Seconds      float64       `json:"seconds"`
-	ImagesPerSec float64       `json:"images_per_sec"`
-	Failed       int           `json:"failed_files"`
-	PerClass     []ClassResult `json:"per_class,omitempty"`
+	Images       int     `json:"images"`
+	Top1         float64 `json:"top1"`
+	Top5         float64 `json:"top5"`
+	Loss         float64 `json:"loss"`
+	Seconds      float64 `json:"seconds"`
+	ImagesPerSec float64 `json:"images_per_sec"`
+	Failed       int     `json:"failed_files"`
+	// Unreadable names every file that could not be read ("path: error"), when the loader
+	// records them all (imagenet.LoaderConfig.RecordFailures).
+	Unreadable []string `json:"unreadable_files,omitempty"`
+	// Partial marks a result cut short (Ctrl-C): it covers only Images of the split.
+	Partial  bool          `json:"partial,omitempty"`
+	PerClass []ClassResult `json:"per_class,omitempty"`
 }
 
 // Evaluate runs every batch of one epoch of loader (which must not shuffle or drop) through
@@ -44,8 +50,8 @@ func Evaluate(ctx context.Context, p *Predictor, loader *imagenet.Loader, classe
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	for b := range loader.Epoch(ctx, 0, 0) {
-		if err := ctx.Err(); err != nil {
-			return res, err
+		if ctx.Err() != nil {
+			break
 		}
 		logits, err := p.Logits(b.Images, len(b.Labels))
 		if err != nil {
@@ -75,15 +81,20 @@ func Evaluate(ctx context.Context, p *Predictor, loader *imagenet.Loader, classe
 			lossSum -= math.Log(math.Max(probs[label], 1e-30))
 		}
 	}
+	// Interrupted (the loader closes its channel early on cancel): whatever was counted is
+	// returned marked partial, with an error, never as the split's result.
+	if err := ctx.Err(); err != nil {
+		res.Partial = true
+		res.finish(top1, top5, lossSum, start)
+		return res, fmt.Errorf("evaluation interrupted after %d images, a partial result: %w", res.Images, err)
+	}
 	if res.Images == 0 {
 		return res, fmt.Errorf("eval: no images were evaluated (empty split, or every file unreadable: %+v)", loader.Stats())
 	}
-	res.Top1 = 100 * float64(top1) / float64(res.Images)
-	res.Top5 = 100 * float64(top5) / float64(res.Images)
-	res.Loss = lossSum / float64(res.Images)
-	res.Seconds = time.Since(start).Seconds()
-	res.ImagesPerSec = float64(res.Images) / res.Seconds
-	res.Failed = loader.Stats().Failed
+	res.finish(top1, top5, lossSum, start)
+	stats := loader.Stats()
+	res.Failed, res.Unreadable = stats.Failed, stats.FailedAll
+	sort.Strings(res.Unreadable) // decode workers finish in any order
 	for c := 0; c < numClasses; c++ {
 		cr := ClassResult{Index: c, Count: perCount[c], Correct: perCorrect[c]}
 		if c < len(classes) {
@@ -95,4 +106,15 @@ func Evaluate(ctx context.Context, p *Predictor, loader *imagenet.Loader, classe
 		res.PerClass = append(res.PerClass, cr)
 	}
 	return res, nil
+}
+
+func (res *Result) finish(top1, top5 int, lossSum float64, start time.Time) {
+	res.Seconds = time.Since(start).Seconds()
+	if res.Images == 0 {
+		return
+	}
+	res.Top1 = 100 * float64(top1) / float64(res.Images)
+	res.Top5 = 100 * float64(top5) / float64(res.Images)
+	res.Loss = lossSum / float64(res.Images)
+	res.ImagesPerSec = float64(res.Images) / res.Seconds
 }

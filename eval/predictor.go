@@ -18,7 +18,9 @@ import (
 type Predictor struct {
 	Model *vision.Model
 	Batch int
-	exec  *model.Exec
+	// AfterBatch, when set, runs after each batch Logits computes (tests interrupt there).
+	AfterBatch func()
+	exec       *model.Exec
 }
 
 // NewPredictor compiles lazily on the first call.
@@ -57,6 +59,9 @@ func (p *Predictor) Logits(images []float32, n int) ([][]float32, error) {
 	}
 	all := out.Value().([][]float32)
 	out.FinalizeAll()
+	if p.AfterBatch != nil {
+		p.AfterBatch()
+	}
 	return all[:n], nil
 }
 

@@ -93,6 +93,13 @@ func ResolveCheckpoint(path, prefer string) (string, error) {
 	return latest, nil
 }
 
+func joinNote(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "; " + b
+}
+
 func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
 
 // LoadRun rebuilds the model of a run directory (or checkpoint file) from its saved config
@@ -138,8 +145,12 @@ func LoadRun(b compute.Backend, path string, ema bool) (*Run, error) {
 	if ema {
 		keep = func(p string) bool { return strings.HasPrefix(p, checkpoint.EMAScope+"/") }
 	}
-	if _, err := checkpoint.Load(ck, store, keep); err != nil {
+	loaded, err := checkpoint.LoadExpect(ck, store, keep, checkpoint.ExpectFor(store))
+	if err != nil {
 		return nil, err
+	}
+	if !loaded.Checksummed {
+		note = joinNote(note, fmt.Sprintf("%s has no checksums (written by an older tfvision): loaded without verification", ck))
 	}
 	if ema {
 		found := 0

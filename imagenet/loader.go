@@ -35,7 +35,10 @@ type LoaderConfig struct {
 	// NoSubstitute masks the slot of an unreadable file (Indices -1) instead of filling it
 	// with the next readable sample: evaluation must count every readable file once.
 	NoSubstitute bool
-	Transform    Transform
+	// RecordFailures keeps every failure in LoadStats.FailedAll (eval names them all; a
+	// training loader would repeat them every epoch).
+	RecordFailures bool
+	Transform      Transform
 }
 
 // Batch is one batch of decoded, transformed samples.
@@ -57,6 +60,7 @@ type Batch struct {
 type LoadStats struct {
 	Decoded, Failed int
 	FailedExamples  []string // first few "path: error"
+	FailedAll       []string // every failure ("path: error"), with LoaderConfig.RecordFailures
 }
 
 // Loader turns a Split into deterministic batches.
@@ -135,6 +139,7 @@ func (l *Loader) Stats() LoadStats {
 	defer l.mu.Unlock()
 	s := l.stats
 	s.FailedExamples = append([]string(nil), s.FailedExamples...)
+	s.FailedAll = append([]string(nil), s.FailedAll...)
 	return s
 }
 

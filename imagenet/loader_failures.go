@@ -65,4 +65,7 @@ func (l *Loader) count(err error) {
 	if len(l.stats.FailedExamples) < maxExamples {
 		l.stats.FailedExamples = append(l.stats.FailedExamples, err.Error())
 	}
+	if l.cfg.RecordFailures {
+		l.stats.FailedAll = append(l.stats.FailedAll, err.Error())
+	}
 }

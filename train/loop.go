@@ -38,11 +38,17 @@ func (r *runner) loop(ctx context.Context) (Summary, error) {
 	var trainSec float64
 	stepsThisRun := 0
 	micro := cfg.Optim.BatchSize / r.microPerStep
-	for ; step < total; epoch++ {
+	// Resuming mid-epoch continues that epoch's running loss; a run interrupted during an
+	// epoch's validation (startMicro at the epoch's end, perhaps the last epoch) redoes it.
+	r.epochLossSum, r.epochLossSteps = meta.EpochLossSum, meta.EpochLossSteps
+	if startMicro == 0 {
+		r.epochLossSum, r.epochLossSteps = 0, 0
+	}
+	for ; step < total || startMicro > 0; epoch++ {
 		epochStart := time.Now()
 		var bar *progressbar.ProgressBar
 		stepsLeftInEpoch := r.stepsPerEp - startMicro/r.microPerStep
-		if r.opts.Progress {
+		if r.opts.Progress && stepsLeftInEpoch > 0 {
 			bar = progressbar.NewOptions(stepsLeftInEpoch, progressbar.OptionSetWriter(r.out),
 				progressbar.OptionSetDescription(fmt.Sprintf("epoch %d", epoch+1)), progressbar.OptionShowCount(),
 				progressbar.OptionSetPredictTime(true), progressbar.OptionThrottle(200*time.Millisecond),
@@ -52,8 +58,6 @@ func (r *runner) loop(ctx context.Context) (Summary, error) {
 		toRun := min(int64((r.stepsPerEp*r.microPerStep-startMicro)/r.microPerStep), total-step)
 		stage := r.startStage(ctx, epoch, startMicro, int(max(toRun, 0)))
 		microDone := startMicro
-		var epochLoss float64
-		var epochSteps int
 		var epochWait, epochCompute float64
 		var epochTimed int // steps in epochCompute (the compiling first step is left out)
 		for step < total && microDone+r.microPerStep <= r.stepsPerEp*r.microPerStep {
@@ -83,8 +87,8 @@ func (r *runner) loop(ctx context.Context) (Summary, error) {
 			step++
 			stepsThisRun++
 			microDone += r.microPerStep
-			epochLoss += loss
-			epochSteps++
+			r.epochLossSum += loss
+			r.epochLossSteps++
 			epochWait += wait
 			sum.DataWaitSec += wait
 			if stepsThisRun > 1 { // the first step compiles
@@ -132,8 +136,8 @@ func (r *runner) loop(ctx context.Context) (Summary, error) {
 		sum.Epochs = epoch + 1
 		rec := Record{Kind: "epoch", Step: step, Epoch: epoch + 1, Seconds: time.Since(epochStart).Seconds(),
 			DataWaitSec: epochWait, FailedFiles: r.trainLoader.Stats().Failed}
-		if epochSteps > 0 {
-			rec.Loss = epochLoss / float64(epochSteps)
+		if r.epochLossSteps > 0 {
+			rec.Loss = r.epochLossSum / float64(r.epochLossSteps)
 		}
 		if epochTimed > 0 {
 			rec.ImagesPerSec = float64(epochTimed*micro*r.microPerStep) / (epochCompute + epochWait)
@@ -146,6 +150,9 @@ func (r *runner) loop(ctx context.Context) (Summary, error) {
 		if r.predictor != nil && ((epoch+1)%max(cfg.Eval.EveryEpochs, 1) == 0 || isLast) {
 			res, err := r.validate(ctx, false)
 			if err != nil {
+				if ctx.Err() != nil {
+					return r.interruptValidation(sum, step, epoch, microDone)
+				}
 				return sum, err
 			}
 			rec.ValTop1, rec.ValTop5, rec.ValLoss = res.Top1, res.Top5, res.Loss
@@ -154,6 +161,9 @@ func (r *runner) loop(ctx context.Context) (Summary, error) {
 			if cfg.Optim.EMADecay > 0 {
 				ema, err := r.validate(ctx, true)
 				if err != nil {
+					if ctx.Err() != nil {
+						return r.interruptValidation(sum, step, epoch, microDone)
+					}
 					return sum, err
 				}
 				rec.EMATop1, rec.EMATop5 = ema.Top1, ema.Top5
@@ -174,6 +184,7 @@ func (r *runner) loop(ctx context.Context) (Summary, error) {
 			r.bestTop1, r.bestLoss, isBest = best, rec.ValLoss, true
 		}
 		nextEpoch, nextMicro := epoch+1, 0
+		r.epochLossSum, r.epochLossSteps = 0, 0
 		if err := r.save(step, nextEpoch, nextMicro, map[string]float64{"val_top1": rec.ValTop1, "ema_val_top1": rec.EMATop1}); err != nil {
 			return sum, err
 		}
@@ -264,7 +275,8 @@ func (r *runner) saveTo(path string, step int64, epoch, microDone int, metrics m
 		metrics["best_loss"] = r.bestLoss
 	}
 	return checkpoint.Save(path, r.store, checkpoint.Meta{Step: step, Epoch: epoch, EpochStep: microDone,
-		Metrics: metrics, Config: r.configYAML, Classes: r.ckptClasses()})
+		Metrics: metrics, Config: r.configYAML, Classes: r.ckptClasses(),
+		EpochLossSum: r.epochLossSum, EpochLossSteps: r.epochLossSteps})
 }
 
 func (r *runner) ckptClasses() []checkpoint.Class {
@@ -282,4 +294,12 @@ func (r *runner) interrupt(sum Summary, step int64, epoch, microDone int) (Summa
 	sum.Steps = step
 	r.printf("\ninterrupted at step %d: checkpoint saved in %s\n", step, r.ckptDir)
 	return sum, ErrInterrupted
+}
+
+// interruptValidation handles Ctrl-C during an epoch's validation: the partial result is
+// neither logged nor saved as the epoch's; the checkpoint's resume point is the end of the
+// epoch's steps, so re-running the command redoes the validation (and the epoch's record).
+func (r *runner) interruptValidation(sum Summary, step int64, epoch, microDone int) (Summary, error) {
+	r.printf("\ninterrupted during the validation of epoch %d: not recorded; re-running the command redoes it\n", epoch+1)
+	return r.interrupt(sum, step, epoch, microDone)
 }

@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"github.com/tfvision/tfvision/internal/atomicfile"
 	"os"
@@ -50,7 +51,11 @@ type metricsLog struct {
 func openMetrics(dir string, keepUpTo int64) (*metricsLog, error) {
 	path := filepath.Join(dir, "metrics.jsonl")
 	var kept []Record
-	if data, err := os.ReadFile(path); err == nil {
+	data, err := os.ReadFile(path)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("metrics log: %w (move it aside to start a new one)", err)
+	}
+	if err == nil {
 		sc := bufio.NewScanner(bytes.NewReader(data))
 		sc.Buffer(make([]byte, 1<<20), 1<<20)
 		for sc.Scan() {
@@ -60,22 +65,26 @@ func openMetrics(dir string, keepUpTo int64) (*metricsLog, error) {
 			}
 		}
 	}
-	tmp := path + ".tmp"
-	f, err := os.Create(tmp)
+	// Rewritten atomically with every write checked: a failed rewrite (a full disk) leaves
+	// the old file whole instead of a truncated one.
+	err = atomicfile.Write(path, true, func(w io.Writer) error {
+		for _, r := range kept {
+			b, err := json.Marshal(r)
+			if err != nil {
+				return err
+			}
+			if _, err := w.Write(append(b, '\n')); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("metrics log: %w (the previous %s is unchanged)", err, path)
+	}
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("metrics log: %w", err)
-	}
-	for _, r := range kept {
-		b, _ := json.Marshal(r)
-		f.Write(append(b, '\n'))
-	}
-	f.Close()
-	if err := os.Rename(tmp, path); err != nil {
-		return nil, err
-	}
-	f, err = os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0o644)
-	if err != nil {
-		return nil, err
 	}
 	return &metricsLog{path: path, f: f, all: kept}, nil
 }
@@ -86,8 +95,10 @@ func (m *metricsLog) add(r Record) error {
 	if err != nil {
 		return err
 	}
-	_, err = m.f.Write(append(b, '\n'))
-	return err
+	if _, err = m.f.Write(append(b, '\n')); err != nil {
+		return fmt.Errorf("metrics log %s: %w", m.path, err)
+	}
+	return nil
 }
 
 func (m *metricsLog) Close() error { return m.f.Close() }

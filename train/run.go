@@ -20,6 +20,7 @@ import (
 	"github.com/tfvision/tfvision/configs"
 	"github.com/tfvision/tfvision/eval"
 	"github.com/tfvision/tfvision/imagenet"
+	"github.com/tfvision/tfvision/internal/runlock"
 	"github.com/tfvision/tfvision/vision"
 )
 
@@ -89,6 +90,10 @@ type runner struct {
 	lastSave     time.Time
 	resumeMeta   checkpoint.Meta
 	evalBatch    int
+	lock         *runlock.Lock
+	// The current epoch's running loss (sum and steps), saved in mid-epoch checkpoints.
+	epochLossSum   float64
+	epochLossSteps int
 
 	// afterStep, when set, runs after each optimizer step: tests interrupt at a known step.
 	afterStep func(step int64)
@@ -101,10 +106,10 @@ func Run(ctx context.Context, opts Options) (Summary, error) {
 	if r.out == nil {
 		r.out = io.Discard
 	}
+	defer r.close()
 	if err := r.setup(); err != nil {
 		return Summary{}, err
 	}
-	defer r.close()
 	return r.loop(ctx)
 }
 
@@ -199,9 +204,9 @@ func (r *runner) setup() error {
 		return err
 	}
 
-	// The run directory is created only once the data is known to be usable.
-	if err := os.MkdirAll(r.ckptDir, 0o755); err != nil {
-		return fmt.Errorf("create run directory %s: %w", r.ckptDir, err)
+	// The run directory is created (and locked) only once the data is known to be usable.
+	if err := r.lockRunDir(); err != nil {
+		return err
 	}
 
 	// Model, weights and optimizer state.
@@ -274,30 +279,14 @@ func indent(s string) string {
 // restoreOrInit loads the latest checkpoint of the run (resume), or initialises the model
 // (optionally from --init weights) and the RNG.
 func (r *runner) restoreOrInit() error {
-	latest := ""
 	if !r.opts.Fresh {
-		var err error
-		if latest, err = checkpoint.Latest(r.ckptDir); err != nil {
-			return err
-		}
-	}
-	if latest != "" {
-		meta, err := checkpoint.ReadMeta(latest)
+		candidates, err := checkpoint.List(r.ckptDir)
 		if err != nil {
-			return fmt.Errorf("resume: %w (delete it or pass --fresh)", err)
-		}
-		if err := sameModel(meta.Config, r.cfg); err != nil {
-			return fmt.Errorf("resume from %s: %w", latest, err)
-		}
-		if err := r.model.Trace(r.backend, r.store); err != nil {
 			return err
 		}
-		if _, err := checkpoint.Load(latest, r.store, nil); err != nil {
-			return fmt.Errorf("resume: %w", err)
+		if len(candidates) > 0 {
+			return r.resume(candidates)
 		}
-		r.resumeMeta = meta
-		r.printf("resuming from %s (step %d, epoch %d)\n", latest, meta.Step, meta.Epoch)
-		return nil
 	}
 	if r.opts.Init != "" {
 		// Trace first so loading checks every saved shape against this config's model.
@@ -308,7 +297,7 @@ func (r *runner) restoreOrInit() error {
 		if err != nil {
 			return fmt.Errorf("--init: %w", err)
 		}
-		if _, err := checkpoint.Load(ck, r.store, checkpoint.IsModelWeight); err != nil {
+		if _, err := checkpoint.LoadExpect(ck, r.store, checkpoint.IsModelWeight, checkpoint.ExpectFor(r.store)); err != nil {
 			return fmt.Errorf("--init: %w", err)
 		}
 		r.printf("initialised weights from %s\n", ck)
@@ -344,4 +333,5 @@ func (r *runner) close() {
 	if r.metrics != nil {
 		r.metrics.Close()
 	}
+	r.lock.Release()
 }

@@ -19,10 +19,13 @@ import (
 // runTweaked is Run with a hook between setup and the loop.
 func runTweaked(ctx context.Context, opts Options, tweak func(r *runner)) (Summary, error) {
 	r := &runner{opts: opts, cfg: opts.Config, out: io.Discard}
+	if opts.Out != nil {
+		r.out = opts.Out
+	}
+	defer r.close()
 	if err := r.setup(); err != nil {
 		return Summary{}, err
 	}
-	defer r.close()
 	tweak(r)
 	return r.loop(ctx)
 }

@@ -162,7 +162,7 @@ func TestPredictReportsUnreadableFiles(t *testing.T) {
 	}
 	bad := []string{"empty.jpg", "trunc.png", "x.jpg"}
 
-	for _, format := range []string{"json", "csv", "table"} {
+	for _, format := range []string{"json", "jsonl", "csv", "table"} {
 		t.Run(format, func(t *testing.T) {
 			res := runCLI(t, "", "predict", "--checkpoint", f.run, "--format", format, "--topk", "3", dir)
 			if res.err == nil {
@@ -244,10 +244,22 @@ func parsePredictOutput(t *testing.T, format, out string) map[string]*predRow {
 		return r
 	}
 	switch format {
-	case "json":
+	case "json", "jsonl":
 		var preds []eval.Prediction
-		if err := json.Unmarshal([]byte(out), &preds); err != nil {
-			t.Fatalf("json: %v\n%s", err, out)
+		if format == "json" {
+			if err := json.Unmarshal([]byte(out), &preds); err != nil {
+				t.Fatalf("json: %v\n%s", err, out)
+			}
+		}
+		for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+			if format == "json" || line == "" {
+				break
+			}
+			var p eval.Prediction
+			if err := json.Unmarshal([]byte(line), &p); err != nil {
+				t.Fatalf("jsonl line %q: %v", line, err)
+			}
+			preds = append(preds, p)
 		}
 		for _, p := range preds {
 			r := get(p.Path)
@@ -331,7 +343,7 @@ func TestPredictFormatsAgree(t *testing.T) {
 	f := getFixture(t)
 	dir := filepath.Join(f.data, "val")
 	parsed := map[string]map[string]*predRow{}
-	for _, format := range []string{"table", "json", "csv"} {
+	for _, format := range []string{"table", "json", "jsonl", "csv"} {
 		res := runCLI(t, "", "predict", "--checkpoint", f.run, "--format", format, "--topk", "2", dir)
 		if res.err != nil {
 			t.Fatalf("predict --format %s: %v\n%s", format, res.err, res.stderr)

@@ -82,13 +82,19 @@ type cliResult struct {
 // runCLI runs `tfvision args...` in-process with stdin.
 func runCLI(t *testing.T, stdin string, args ...string) cliResult {
 	t.Helper()
+	return runCLICtx(t, context.Background(), stdin, args...)
+}
+
+// runCLICtx is runCLI under ctx (cancel it to stand for Ctrl-C).
+func runCLICtx(t *testing.T, ctx context.Context, stdin string, args ...string) cliResult {
+	t.Helper()
 	root := newRoot()
 	var out, errOut bytes.Buffer
 	root.SetArgs(args)
 	root.SetOut(&out)
 	root.SetErr(&errOut)
 	root.SetIn(strings.NewReader(stdin))
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
 	err := root.ExecuteContext(ctx)
 	return cliResult{out.String(), errOut.String(), err}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"path/filepath"
 	"runtime"
 
@@ -52,6 +53,9 @@ images/s and a table against the published ViT/DeiT/TokenFormer results of the s
 			if len(ds.Classes) != run.Config.Model.NumClasses {
 				return fmt.Errorf("%s has %d classes, the model %d: wrong dataset for this checkpoint?", dataDir, len(ds.Classes), run.Config.Model.NumClasses)
 			}
+			if err := eval.CheckClasses(ds.Classes, run.Meta.Classes, dataDir, run.Checkpoint); err != nil {
+				return err
+			}
 			tf, err := eval.Transform(run.Config)
 			if err != nil {
 				return err
@@ -65,7 +69,7 @@ images/s and a table against the published ViT/DeiT/TokenFormer results of the s
 			if workers <= 0 {
 				workers = runtime.NumCPU()
 			}
-			loader, err := imagenet.NewLoader(split, imagenet.LoaderConfig{BatchSize: batch, Workers: workers, Prefetch: 4, Transform: tf, NoSubstitute: true})
+			loader, err := imagenet.NewLoader(split, imagenet.LoaderConfig{BatchSize: batch, Workers: workers, Prefetch: 4, Transform: tf, NoSubstitute: true, RecordFailures: true})
 			if err != nil {
 				return err
 			}
@@ -74,8 +78,16 @@ images/s and a table against the published ViT/DeiT/TokenFormer results of the s
 				return err
 			}
 			defer p.Finalize()
+			p.AfterBatch = evalAfterBatch
 			res, err := eval.Evaluate(cmd.Context(), p, loader, ds.Classes)
 			if err != nil {
+				if res.Partial { // Ctrl-C: say what was done, never as the result; no --json
+					fmt.Fprintf(out, "interrupted: PARTIAL result over %d of %d images, not the split's: top-1 %.2f%%  top-5 %.2f%%  loss %.4f\n",
+						res.Images, len(split.Samples), res.Top1, res.Top5, res.Loss)
+					if jsonPath != "" {
+						fmt.Fprintf(out, "%s not written\n", jsonPath)
+					}
+				}
 				return err
 			}
 			name := run.Config.Model.Preset
@@ -89,7 +101,9 @@ images/s and a table against the published ViT/DeiT/TokenFormer results of the s
 			if res.Failed > 0 {
 				fmt.Fprintf(out, ", %d unreadable files skipped", res.Failed)
 			}
-			fmt.Fprintf(out, ")\n\n")
+			fmt.Fprintf(out, ")\n")
+			printUnreadable(out, res.Unreadable, jsonPath)
+			fmt.Fprintln(out)
 			eval.WriteTable(out, name, vision.NumParams(run.Store), run.Config.Model.Config, res)
 			if jsonPath != "" {
 				report := struct {
@@ -116,4 +130,24 @@ images/s and a table against the published ViT/DeiT/TokenFormer results of the s
 	_ = cmd.MarkFlagRequired("checkpoint")
 	_ = cmd.MarkFlagRequired("data")
 	return cmd
+}
+
+// evalAfterBatch, when set, runs after each evaluated batch (tests interrupt there).
+var evalAfterBatch func()
+
+// unreadableShown is how many unreadable files eval lists on stdout (all go to --json).
+const unreadableShown = 10
+
+func printUnreadable(w io.Writer, failures []string, jsonPath string) {
+	for i, f := range failures {
+		if i == unreadableShown {
+			where := "pass --json FILE to list them all"
+			if jsonPath != "" {
+				where = "all are listed in " + jsonPath
+			}
+			fmt.Fprintf(w, "  … and %d more unreadable files (%s)\n", len(failures)-unreadableShown, where)
+			break
+		}
+		fmt.Fprintf(w, "  unreadable: %s\n", f)
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/tfvision/tfvision/checkpoint"
 	"github.com/tfvision/tfvision/configs"
 	"github.com/tfvision/tfvision/eval"
+	"github.com/tfvision/tfvision/internal/runlock"
 	"github.com/tfvision/tfvision/vision"
 )
 
@@ -43,6 +44,12 @@ model's exactly at step 0.`,
 			if err != nil {
 				return err
 			}
+			// One writer per run directory: a train or another grow on OUT would clobber it.
+			lock, err := runlock.Acquire(out, "tfvision grow")
+			if err != nil {
+				return err
+			}
+			defer lock.Release()
 			cfg := run.Config
 			cfg.Model.Config = grown
 			cfg.Model.Preset = ""

@@ -1,14 +1,10 @@
 package main
 
 import (
-	"encoding/csv"
-	"encoding/json"
 	"fmt"
-	"io"
 	"runtime"
-	"strconv"
+	"slices"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -26,7 +22,9 @@ func newPredictCmd() *cobra.Command {
 		Short: "Classify image files, folders (recursively) and '-' (paths on stdin)",
 		Long: `Classify images with a trained run, using its eval transform. Unreadable files are
 reported per file (an "error" field / column) and the others are still classified; the
-exit status is 1 if any file failed. Throughput (images/s end to end: decode, transform,
+exit status is 1 if any file failed. Results are written batch by batch as they finish
+(--format table, csv, jsonl, or json: one array), so Ctrl-C keeps what was done and
+exits 130. Throughput (images/s end to end: decode, transform,
 model) goes to stderr.`,
 		Example: `  tfvision predict --checkpoint runs/demo photo.jpg dir/
   find /data -name '*.JPEG' | tfvision predict --checkpoint runs/tf-b16 --format csv -`,
@@ -35,8 +33,8 @@ model) goes to stderr.`,
 			if topk < 1 {
 				return fmt.Errorf("--topk %d: must be >= 1", topk)
 			}
-			if format != "table" && format != "json" && format != "csv" {
-				return fmt.Errorf("--format %q: allowed values are table, json, csv", format)
+			if !slices.Contains(predictFormats, format) {
+				return fmt.Errorf("--format %q: allowed values are %s", format, strings.Join(predictFormats, ", "))
 			}
 			b, err := backend.Open(backendSpec, backend.Options{})
 			if err != nil {
@@ -72,24 +70,31 @@ model) goes to stderr.`,
 				workers = runtime.NumCPU()
 			}
 			start := time.Now()
-			preds, err := eval.Classify(cmd.Context(), p, tf, run.Classes(), paths, topk, workers)
-			if err != nil {
-				return err
+			out := newPredictionWriter(cmd.OutOrStdout(), format)
+			done, failed := 0, 0
+			err = eval.Classify(cmd.Context(), p, tf, run.Classes(), paths, topk, workers, func(batch []eval.Prediction) error {
+				for _, pr := range batch {
+					if pr.Err != "" {
+						failed++
+					}
+				}
+				done += len(batch)
+				return out.write(batch)
+			})
+			if cerr := out.close(); err == nil {
+				err = cerr
 			}
 			sec := time.Since(start).Seconds()
-			if err := writePredictions(cmd.OutOrStdout(), format, preds); err != nil {
+			if err != nil {
+				if cmd.Context().Err() != nil {
+					fmt.Fprintf(cmd.ErrOrStderr(), "interrupted: the %d of %d files above are classified; re-run for the rest\n", done, len(paths))
+				}
 				return err
 			}
-			failed := 0
-			for _, pr := range preds {
-				if pr.Err != "" {
-					failed++
-				}
-			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "%d images in %.2fs: %.1f images/s end to end (%s); %d unreadable\n",
-				len(preds), sec, float64(len(preds))/sec, b.Name(), failed)
+				done, sec, float64(done)/sec, b.Name(), failed)
 			if failed > 0 {
-				return fmt.Errorf("%d of %d files could not be classified (see the error field)", failed, len(preds))
+				return fmt.Errorf("%d of %d files could not be classified (see the error field)", failed, done)
 			}
 			return nil
 		},
@@ -97,44 +102,11 @@ model) goes to stderr.`,
 	f := cmd.Flags()
 	f.StringVar(&ckpt, "checkpoint", "", "run directory or checkpoint file")
 	f.IntVar(&topk, "topk", 5, "classes per image")
-	f.StringVar(&format, "format", "table", "table, json or csv")
+	f.StringVar(&format, "format", "table", "table, csv, jsonl (one object per line) or json (one array)")
 	f.IntVar(&batch, "batch", 32, "batch size")
 	f.IntVar(&workers, "workers", 0, "decode workers (0 = number of CPUs)")
 	f.BoolVar(&ema, "ema", false, "use the EMA weights")
 	f.StringVar(&backendSpec, "backend", "", "backend (default: auto)")
 	_ = cmd.MarkFlagRequired("checkpoint")
 	return cmd
-}
-
-func writePredictions(w io.Writer, format string, preds []eval.Prediction) error {
-	switch format {
-	case "json":
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(preds)
-	case "csv":
-		cw := csv.NewWriter(w)
-		_ = cw.Write([]string{"path", "rank", "index", "wnid", "name", "prob", "error"})
-		for _, p := range preds {
-			if p.Err != "" {
-				_ = cw.Write([]string{p.Path, "", "", "", "", "", p.Err})
-			}
-			for r, l := range p.Top {
-				_ = cw.Write([]string{p.Path, strconv.Itoa(r + 1), strconv.Itoa(l.Index), l.WNID, l.Name, strconv.FormatFloat(l.Prob, 'f', 6, 64), ""})
-			}
-		}
-		cw.Flush()
-		return cw.Error()
-	}
-	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
-	fmt.Fprintf(tw, "path\trank\tclass\tprob\n")
-	for _, p := range preds {
-		if p.Err != "" {
-			fmt.Fprintf(tw, "%s\t-\terror: %s\t\n", p.Path, p.Err)
-		}
-		for r, l := range p.Top {
-			fmt.Fprintf(tw, "%s\t%d\t%s\t%.4f\n", p.Path, r+1, l.Name, l.Prob)
-		}
-	}
-	return tw.Flush()
 }
