@@ -83,8 +83,9 @@ func CollectPaths(args []string, stdin io.Reader) ([]string, error) {
 
 // Classify decodes, transforms and classifies paths in batches with workers decoding in
 // parallel; unreadable files get Err and the others are still classified. Results keep the
-// order of paths.
-func Classify(ctx context.Context, p *Predictor, tf imagenet.Transform, classes []imagenet.Class, paths []string, topk, workers int) ([]Prediction, error) {
+// order of paths. Images whose header claims more than maxPixels pixels (<= 0: imagenet's
+// default) are unreadable files too.
+func Classify(ctx context.Context, p *Predictor, tf imagenet.Transform, classes []imagenet.Class, paths []string, topk, workers int, maxPixels int64) ([]Prediction, error) {
 	h, w := tf.Size()
 	per := h * w * 3
 	if workers <= 0 {
@@ -106,7 +107,7 @@ func Classify(ctx context.Context, p *Predictor, tf imagenet.Transform, classes 
 				defer wg.Done()
 				for i := range next {
 					preds[i].Path = paths[i]
-					img, err := imagenet.DecodeFor(paths[i], tf)
+					img, err := imagenet.DecodeFor(paths[i], tf, maxPixels)
 					if err == nil {
 						err = tf.Apply(img, nil, buf[(i-start)*per:(i-start+1)*per])
 					}

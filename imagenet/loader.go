@@ -35,7 +35,10 @@ type LoaderConfig struct {
 	// NoSubstitute masks the slot of an unreadable file (Indices -1) instead of filling it
 	// with the next readable sample: evaluation must count every readable file once.
 	NoSubstitute bool
-	Transform    Transform
+	// MaxPixels refuses, as an unreadable file, any image whose header claims more
+	// pixels (<= 0: DefaultMaxPixels); see DecodeFile.
+	MaxPixels int64
+	Transform Transform
 }
 
 // Batch is one batch of decoded, transformed samples.

@@ -35,7 +35,7 @@ func (l *Loader) fill(b *Batch, j int, sl slot, epoch int) {
 	for try := range tries {
 		idx := (sl.sample + try) % n
 		s := l.split.Samples[idx]
-		img, err := DecodeFor(s.Path, l.cfg.Transform)
+		img, err := DecodeFor(s.Path, l.cfg.Transform, l.cfg.MaxPixels)
 		if err == nil {
 			err = l.cfg.Transform.Apply(img, SampleRNG(l.cfg.Seed, epoch, sl.rngIndex), dst)
 			if err != nil {

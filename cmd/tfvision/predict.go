@@ -20,6 +20,7 @@ import (
 func newPredictCmd() *cobra.Command {
 	var ckpt, backendSpec, format string
 	var topk, batch, workers int
+	var maxPix int64
 	var ema bool
 	cmd := &cobra.Command{
 		Use:   "predict [flags] PATH...",
@@ -72,7 +73,7 @@ model) goes to stderr.`,
 				workers = runtime.NumCPU()
 			}
 			start := time.Now()
-			preds, err := eval.Classify(cmd.Context(), p, tf, run.Classes(), paths, topk, workers)
+			preds, err := eval.Classify(cmd.Context(), p, tf, run.Classes(), paths, topk, workers, runMaxPixels(run.Config, maxPix))
 			if err != nil {
 				return err
 			}
@@ -101,6 +102,7 @@ model) goes to stderr.`,
 	f.IntVar(&batch, "batch", 32, "batch size")
 	f.IntVar(&workers, "workers", 0, "decode workers (0 = number of CPUs)")
 	f.BoolVar(&ema, "ema", false, "use the EMA weights")
+	f.Int64Var(&maxPix, "max-pixels", 0, "refuse images whose header claims more pixels (0 = the run's data.max_pixels)")
 	f.StringVar(&backendSpec, "backend", "", "backend (default: auto)")
 	_ = cmd.MarkFlagRequired("checkpoint")
 	return cmd
