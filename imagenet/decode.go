@@ -49,6 +49,9 @@ type DecodeOptions struct {
 	MinW, MinH int
 	// MaxPixels is the pixel limit; <= 0 means DefaultMaxPixels.
 	MaxPixels int64
+	// SizeFor, when set, gives the size hint from the image's full size (read
+	// from the header) instead of MinW, MinH.
+	SizeFor func(w, h int) (minW, minH int)
 }
 
 // DecodeFileWith is DecodeFile with a size hint and a pixel limit.
@@ -57,15 +60,22 @@ func DecodeFileWith(path string, o DecodeOptions) (image.Image, error) {
 }
 
 func decodeFile(path string, o DecodeOptions, turbo bool) (image.Image, error) {
+	img, _, err := decodeFileFull(path, o, turbo)
+	return img, err
+}
+
+// decodeFileFull also returns the image's full size (larger than img's bounds
+// after a scaled decode).
+func decodeFileFull(path string, o DecodeOptions, turbo bool) (image.Image, image.Point, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("imagenet: read %s: %w", path, err)
+		return nil, image.Point{}, fmt.Errorf("imagenet: read %s: %w", path, err)
 	}
-	img, err := decodeBytesWith(data, o, turbo)
+	img, full, err := decodeBytesFull(data, o, turbo)
 	if err != nil {
-		return nil, fmt.Errorf("imagenet: decode %s: %w", path, err)
+		return nil, image.Point{}, fmt.Errorf("imagenet: decode %s: %w", path, err)
 	}
-	return img, nil
+	return img, full, nil
 }
 
 // DecodeBytesWith is DecodeFileWith for an in-memory file.
@@ -100,16 +110,25 @@ func decodeBytes(data []byte) (image.Image, error) {
 // corrupt data) is decoded again by image/jpeg, so errors and CMYK handling
 // are the standard library's whichever decoder is in use.
 func decodeBytesWith(data []byte, o DecodeOptions, turbo bool) (image.Image, error) {
+	img, _, err := decodeBytesFull(data, o, turbo)
+	return img, err
+}
+
+func decodeBytesFull(data []byte, o DecodeOptions, turbo bool) (image.Image, image.Point, error) {
+	img, w, h, err := decodeBytesSized(data, o, turbo)
+	return img, image.Pt(w, h), err
+}
+
+func decodeBytesSized(data []byte, o DecodeOptions, turbo bool) (_ image.Image, w, h int, _ error) {
 	if len(data) == 0 {
-		return nil, ErrEmpty
+		return nil, 0, 0, ErrEmpty
 	}
 	f := format(data)
 	if f == "" {
 		n := min(len(data), 8)
-		return nil, fmt.Errorf("unknown image format (first bytes % x)", data[:n])
+		return nil, 0, 0, fmt.Errorf("unknown image format (first bytes % x)", data[:n])
 	}
 	turbo = turbo && f == "jpeg"
-	var w, h int
 	var err error
 	if turbo {
 		if w, h, err = turboHeader(data); err != nil {
@@ -119,17 +138,21 @@ func decodeBytesWith(data []byte, o DecodeOptions, turbo bool) (image.Image, err
 	if !turbo {
 		cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
 		if err != nil {
-			return nil, wrapTruncated(f, data, err)
+			return nil, 0, 0, wrapTruncated(f, data, err)
 		}
 		w, h = cfg.Width, cfg.Height
 	}
 	if err := checkPixels(w, h, o.MaxPixels); err != nil {
-		return nil, err
+		return nil, 0, 0, err
 	}
 	if turbo {
-		n := pickScale(w, h, o.MinW, o.MinH)
+		minW, minH := o.MinW, o.MinH
+		if o.SizeFor != nil {
+			minW, minH = o.SizeFor(w, h)
+		}
+		n := pickScale(w, h, minW, minH)
 		if img, err := turboDecode(data, scaledDim(w, n), scaledDim(h, n), false); err == nil {
-			return img, nil
+			return img, w, h, nil
 		}
 	}
 	var img image.Image
@@ -143,9 +166,9 @@ func decodeBytesWith(data []byte, o DecodeOptions, turbo bool) (image.Image, err
 		img, err = gif.Decode(r) // the first frame only
 	}
 	if err != nil {
-		return nil, wrapTruncated(f, data, err)
+		return nil, 0, 0, wrapTruncated(f, data, err)
 	}
-	return toRGBA(img), nil
+	return toRGBA(img), w, h, nil
 }
 
 func wrapTruncated(f string, data []byte, err error) error {

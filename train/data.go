@@ -66,3 +66,9 @@ func maxPixels(cfg configs.Config) int64 {
 	}
 	return imagenet.DefaultMaxPixels
 }
+
+// The loader decodes JPEGs at reduced scale for these transforms (imagenet/jpeg.go).
+var (
+	_ imagenet.CropPlanner  = (*augment.Train)(nil)
+	_ imagenet.DecodeHinter = (*augment.Eval)(nil)
+)
