@@ -5,14 +5,12 @@ export GOEXPERIMENT := simd
 export GOTOOLCHAIN ?= go1.27.3
 GO ?= go
 
-.PHONY: build build-turbo test test-long demo vet
+.PHONY: build test test-long demo vet
 
+# JPEGs are decoded by libjpeg-turbo when libturbojpeg.so.0 is installed at run time
+# (apt-get install libturbojpeg0; nothing is needed at build time), else by image/jpeg.
 build:
 	$(GO) build -o bin/tfvision ./cmd/tfvision
-
-# Faster JPEG decoding through libjpeg-turbo (apt-get install libturbojpeg0-dev); cgo, not static.
-build-turbo:
-	$(GO) build -tags turbojpeg -o bin/tfvision ./cmd/tfvision
 
 # The README's test command; learning-level checks live behind the "long" build tag.
 test:

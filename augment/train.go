@@ -3,6 +3,7 @@ package augment
 import (
 	"fmt"
 	"image"
+	"math"
 	"math/rand/v2"
 )
 
@@ -100,11 +101,55 @@ func (t *Train) Apply(img image.Image, rng *rand.Rand, dst []float32) error {
 		return err
 	}
 	box := SampleRRCBox(b.Dx(), b.Dy(), t.cfg.Scale, t.cfg.Ratio, rng).Add(b.Min)
+	ax, ay := cropAxes(box, n, n)
+	t.apply(img, ax, ay, rng, dst)
+	return nil
+}
+
+// MinDecodeSizeFor implements imagenet.CropPlanner: for a w×h image, the smallest
+// decoded size on which the crop that Apply would draw from rng still spans at least
+// Size×Size pixels, so that decoding smaller loses nothing the resize keeps (a crop of
+// a quarter of a 4000×3000 photo at 224 px needs only 1/8 of it).
+func (t *Train) MinDecodeSizeFor(w, h int, rng *rand.Rand) (minW, minH int) {
+	box := SampleRRCBox(w, h, t.cfg.Scale, t.cfg.Ratio, rng)
+	n := t.cfg.Size
+	return (n*w + box.Dx() - 1) / box.Dx(), (n*h + box.Dy() - 1) / box.Dy()
+}
+
+// ApplyScaled implements imagenet.CropPlanner: Apply for img decoded at scale (n/8) from
+// a fullW×fullH image. The crop box and every later draw are those Apply makes on the
+// full image (same rng stream); the box is mapped onto img in fractional coordinates.
+// With img the full image (scale 1) the result equals Apply's.
+func (t *Train) ApplyScaled(img image.Image, fullW, fullH int, scale float64, rng *rand.Rand, dst []float32) error {
+	n := t.cfg.Size
+	b, err := checkApply(img, dst, n)
+	if err != nil {
+		return err
+	}
+	box := SampleRRCBox(fullW, fullH, t.cfg.Scale, t.cfg.Ratio, rng)
+	ax := scaledAxis(box.Min.X, box.Max.X, scale, b.Min.X, b.Dx(), n)
+	ay := scaledAxis(box.Min.Y, box.Max.Y, scale, b.Min.Y, b.Dy(), n)
+	t.apply(img, ax, ay, rng, dst)
+	return nil
+}
+
+// scaledAxis maps the full-size crop [x0, x1) onto a decode at scale whose pixels start
+// at lo, size of them: the taps may read the source pixels the scaled box touches (as
+// cropAxes lets them read the box's pixels), from the box's fractional start.
+func scaledAxis(x0, x1 int, scale float64, lo, size, out int) axis {
+	s0, s1 := float64(x0)*scale, min(float64(x1)*scale, float64(size))
+	a := min(int(math.Floor(s0)), size-1)
+	e := max(min(int(math.Ceil(s1)), size), a+1)
+	return axis{lo: lo + a, inSize: e - a, box0: s0 - float64(a), scale: (s1 - s0) / float64(out), out: out}
+}
+
+// apply is Apply after the crop box: flip, resample, RandAugment, normalise, erase.
+func (t *Train) apply(img image.Image, ax, ay axis, rng *rand.Rand, dst []float32) {
+	n := t.cfg.Size
 	flip := t.cfg.HFlip > 0 && rng.Float64() < t.cfg.HFlip
 
 	s := scratchPool.Get().(*scratch)
 	defer scratchPool.Put(s)
-	ax, ay := cropAxes(box, n, n)
 	if t.ra == nil {
 		resample(img, ax, ay, t.cfg.Interp, s, t.norm.emitFloat(dst, n, flip))
 	} else {
@@ -118,5 +163,4 @@ func (t *Train) Apply(img image.Image, rng *rand.Rand, dst []float32) error {
 	if t.cfg.ReProb > 0 {
 		RandomErase(dst, n, n, 3, t.cfg.ReProb, rng)
 	}
-	return nil
 }

@@ -53,6 +53,11 @@ type Data struct {
 	MaxTrain      int    `mapstructure:"max_train" yaml:"max_train" json:"max_train"`
 	MaxVal        int    `mapstructure:"max_val" yaml:"max_val" json:"max_val"`
 	DevkitMapping string `mapstructure:"devkit_mapping" yaml:"devkit_mapping" json:"devkit_mapping"`
+	// MaxPixels refuses images whose header claims more pixels (width × height) than
+	// this, as an unreadable file (counted, substituted in training, masked in eval),
+	// before anything is allocated for them. 0 means the default, 178956970 (Pillow's
+	// MAX_IMAGE_PIXELS); eval and predict use the run's value (or --max-pixels).
+	MaxPixels int64 `mapstructure:"max_pixels" yaml:"max_pixels" json:"max_pixels"`
 }
 
 // Augment is the train and eval transform (timm semantics).
@@ -125,7 +130,7 @@ func Default() Config {
 	return Config{
 		Precision: "f32", Attention: string(vision.AttentionAuto), Seed: 0, Out: "runs/default",
 		Model: Model{Preset: "tokenformer-b16-matched"},
-		Data:  Data{Workers: 0, Prefetch: 4, Repeats: 1},
+		Data:  Data{Workers: 0, Prefetch: 4, Repeats: 1, MaxPixels: DefaultMaxPixels},
 		Augment: Augment{Scale: []float64{0.08, 1}, Ratio: []float64{3.0 / 4, 4.0 / 3}, Interpolation: "bicubic",
 			HFlip: 0.5, RandAugment: "rand-m9-mstd0.5-inc1", ReProb: 0.25, Mixup: 0.8, Cutmix: 1.0, MixProb: 1,
 			SwitchProb: 0.5, LabelSmoothing: 0.1, Mean: []float64{0.485, 0.456, 0.406},
@@ -137,6 +142,10 @@ func Default() Config {
 		Log:        Log{Progress: true, EverySteps: 10},
 	}
 }
+
+// DefaultMaxPixels is data.max_pixels' default: Pillow's MAX_IMAGE_PIXELS (about
+// 13,400 × 13,400), the same as imagenet.DefaultMaxPixels.
+const DefaultMaxPixels = 178956970
 
 // Precisions and Interpolations are the accepted values of those keys.
 var (
@@ -233,6 +242,9 @@ func (c Config) Validate() error {
 	}
 	if c.Data.Workers < 0 || c.Data.Prefetch < 0 || c.Data.Repeats < 0 || c.Data.MaxTrain < 0 || c.Data.MaxVal < 0 {
 		return fmt.Errorf("data.workers, prefetch, repeats, max_train and max_val must be >= 0")
+	}
+	if c.Data.MaxPixels < 0 {
+		return fmt.Errorf("data.max_pixels = %d: must be >= 0 (0 = the default, %d)", c.Data.MaxPixels, DefaultMaxPixels)
 	}
 	if c.Checkpoint.KeepLast < 1 {
 		return fmt.Errorf("checkpoint.keep_last = %d: must be >= 1", c.Checkpoint.KeepLast)

@@ -18,7 +18,7 @@ func writeYAML(t *testing.T, body string) string {
 
 func TestPrecedenceFileEnvFlags(t *testing.T) {
 	file := writeYAML(t, "optim:\n  lr: 0.1\n  weight_decay: 0.2\n  min_lr: 0.001\nseed: 5\nmodel:\n  preset: vit-ti16\n  depth: 6\n")
-	env := []string{"TFVISION_OPTIM_LR=0.05", "TFVISION_SEED=6", "HOME=/root"}
+	env := []string{"TFVISION_OPTIM_LR=0.05", "TFVISION_SEED=6", "HOME=/root", "TFVISION_JPEG=std"} // the last one: a process setting, not a key
 	cfg, err := Load(Source{File: file, Env: env, Sets: []string{"optim.lr=0.01"}, Flags: map[string]string{"out": "runs/x"}})
 	if err != nil {
 		t.Fatal(err)

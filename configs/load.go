@@ -24,6 +24,13 @@ var embedded embed.FS
 // EnvPrefix starts every environment override: TFVISION_OPTIM_LR sets optim.lr.
 const EnvPrefix = "TFVISION_"
 
+// ProcessEnv are the TFVISION_* environment variables that are not config keys but
+// process settings read elsewhere; Load skips them instead of calling them unknown keys.
+var ProcessEnv = []string{
+	"TFVISION_JPEG",     // JPEG decoder: std forces image/jpeg (imagenet.JPEGEnv)
+	"TFVISION_JPEG_DIR", // benchmark photos (imagenet tests)
+}
+
 // Source lists the layers of a config, lowest precedence first: File, then Env, then
 // Flags (named command-line flags mapped to keys) and Sets ("key=value", applied last).
 type Source struct {
@@ -93,7 +100,7 @@ func Load(src Source) (Config, error) {
 	}
 	for _, kv := range src.Env {
 		name, value, _ := strings.Cut(kv, "=")
-		if !strings.HasPrefix(name, EnvPrefix) {
+		if !strings.HasPrefix(name, EnvPrefix) || slices.Contains(ProcessEnv, name) {
 			continue
 		}
 		k, ok := envKeys[name]

@@ -85,8 +85,10 @@ func CollectPaths(args []string, stdin io.Reader) ([]string, error) {
 // parallel; unreadable files get Err and the others are still classified. Each finished
 // batch goes to emit, in the order of paths, as soon as it is done, so an interrupt (ctx
 // cancelled) keeps everything emitted; Classify then returns an error wrapping ctx's.
+// Images whose header claims more than maxPixels pixels (<= 0: imagenet's default) are
+// unreadable files too.
 func Classify(ctx context.Context, p *Predictor, tf imagenet.Transform, classes []imagenet.Class, paths []string, topk, workers int,
-	emit func([]Prediction) error) error {
+	maxPixels int64, emit func([]Prediction) error) error {
 	h, w := tf.Size()
 	per := h * w * 3
 	if workers <= 0 {
@@ -108,7 +110,7 @@ func Classify(ctx context.Context, p *Predictor, tf imagenet.Transform, classes 
 				defer wg.Done()
 				for j := range next {
 					preds[j].Path = paths[start+j]
-					img, err := imagenet.DecodeFor(paths[start+j], tf)
+					img, err := imagenet.DecodeFor(paths[start+j], tf, maxPixels)
 					if err == nil {
 						err = tf.Apply(img, nil, buf[j*per:(j+1)*per])
 					}

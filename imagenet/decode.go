@@ -14,24 +14,73 @@ import (
 	"os"
 )
 
-// DecodeFile reads and decodes the image at path into RGB.
+// DefaultMaxPixels is the default pixel limit (Pillow's MAX_IMAGE_PIXELS,
+// 178,956,970: about 13,400 × 13,400, far above any real photo). An image whose
+// header claims more is refused before anything is allocated for it; a decoded
+// RGBA copy of one at the limit is 716 MB.
+const DefaultMaxPixels = 178956970
+
+// ErrTooLarge is wrapped by the error for an image whose header claims more
+// pixels than the limit.
+var ErrTooLarge = errors.New("image too large")
+
+// DecodeFile reads and decodes the image at path into RGB at full size, with
+// the default pixel limit.
 //
 // The format comes from the file's magic bytes, never its name: ImageNet's
 // training set has a PNG named .JPEG. JPEG, PNG and GIF are understood.
-// The result is always an *image.RGBA with opaque pixels: YCbCr, grayscale
-// and CMYK/YCCK JPEGs (22 ImageNet files are CMYK) are converted, so
-// transforms need to handle a single pixel layout. Empty, truncated and
-// unrecognised files return an error that names the file.
+// The header is read first: more than DefaultMaxPixels pixels (width ×
+// height as claimed) is an error wrapping ErrTooLarge, so a few hundred bytes
+// claiming 60000 × 60000 cost nothing. The result is always an *image.RGBA
+// with opaque pixels: YCbCr, grayscale and CMYK/YCCK JPEGs (22 ImageNet files
+// are CMYK) are converted, so transforms need to handle a single pixel
+// layout. Empty, truncated and unrecognised files return an error that names
+// the file. JPEGs go through libjpeg-turbo when it was loaded (JPEGDecoder).
 func DecodeFile(path string) (image.Image, error) {
+	return DecodeFileWith(path, DecodeOptions{})
+}
+
+// DecodeOptions tune DecodeFileWith.
+type DecodeOptions struct {
+	// MinW × MinH is a size hint: with libjpeg-turbo a JPEG is decoded at the
+	// smallest scale n/8 (n = 1, 2, 4; the reduction happens in the IDCT)
+	// whose output is still at least MinW × MinH. 0 (or a hint no reduction
+	// keeps) means full size, as do PNG, GIF and the standard library decoder.
+	MinW, MinH int
+	// MaxPixels is the pixel limit; <= 0 means DefaultMaxPixels.
+	MaxPixels int64
+	// SizeFor, when set, gives the size hint from the image's full size (read
+	// from the header) instead of MinW, MinH.
+	SizeFor func(w, h int) (minW, minH int)
+}
+
+// DecodeFileWith is DecodeFile with a size hint and a pixel limit.
+func DecodeFileWith(path string, o DecodeOptions) (image.Image, error) {
+	return decodeFile(path, o, jpegSel().turbo)
+}
+
+func decodeFile(path string, o DecodeOptions, turbo bool) (image.Image, error) {
+	img, _, err := decodeFileFull(path, o, turbo)
+	return img, err
+}
+
+// decodeFileFull also returns the image's full size (larger than img's bounds
+// after a scaled decode).
+func decodeFileFull(path string, o DecodeOptions, turbo bool) (image.Image, image.Point, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("imagenet: read %s: %w", path, err)
+		return nil, image.Point{}, fmt.Errorf("imagenet: read %s: %w", path, err)
 	}
-	img, err := decodeBytes(data)
+	img, full, err := decodeBytesFull(data, o, turbo)
 	if err != nil {
-		return nil, fmt.Errorf("imagenet: decode %s: %w", path, err)
+		return nil, image.Point{}, fmt.Errorf("imagenet: decode %s: %w", path, err)
 	}
-	return img, nil
+	return img, full, nil
+}
+
+// DecodeBytesWith is DecodeFileWith for an in-memory file.
+func DecodeBytesWith(data []byte, o DecodeOptions) (image.Image, error) {
+	return decodeBytesWith(data, o, jpegSel().turbo)
 }
 
 // ErrEmpty is wrapped by DecodeFile's error for a zero-byte file.
@@ -50,32 +99,117 @@ func format(b []byte) string {
 	return ""
 }
 
+// decodeBytes decodes at full size with the default limit and the decoder in use.
 func decodeBytes(data []byte) (image.Image, error) {
+	return decodeBytesWith(data, DecodeOptions{}, jpegSel().turbo)
+}
+
+// decodeBytesWith is the one decoding path: header, pixel limit, then
+// libjpeg-turbo (turbo true, JPEG) or the standard library. Anything
+// libjpeg-turbo refuses or only warns about (CMYK/YCCK to RGBA, truncated or
+// corrupt data) is decoded again by image/jpeg, so errors and CMYK handling
+// are the standard library's whichever decoder is in use.
+func decodeBytesWith(data []byte, o DecodeOptions, turbo bool) (image.Image, error) {
+	img, _, err := decodeBytesFull(data, o, turbo)
+	return img, err
+}
+
+func decodeBytesFull(data []byte, o DecodeOptions, turbo bool) (image.Image, image.Point, error) {
+	img, w, h, err := decodeBytesSized(data, o, turbo)
+	return img, image.Pt(w, h), err
+}
+
+func decodeBytesSized(data []byte, o DecodeOptions, turbo bool) (_ image.Image, w, h int, _ error) {
 	if len(data) == 0 {
-		return nil, ErrEmpty
+		return nil, 0, 0, ErrEmpty
+	}
+	f := format(data)
+	if f == "" {
+		n := min(len(data), 8)
+		return nil, 0, 0, fmt.Errorf("unknown image format (first bytes % x)", data[:n])
+	}
+	turbo = turbo && f == "jpeg"
+	var err error
+	if turbo {
+		if w, h, err = turboHeader(data); err != nil {
+			turbo = false
+		}
+	}
+	if !turbo {
+		cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
+		if err != nil {
+			return nil, 0, 0, wrapTruncated(f, data, err)
+		}
+		w, h = cfg.Width, cfg.Height
+	}
+	if err := checkPixels(w, h, o.MaxPixels); err != nil {
+		return nil, 0, 0, err
+	}
+	if turbo {
+		minW, minH := o.MinW, o.MinH
+		if o.SizeFor != nil {
+			minW, minH = o.SizeFor(w, h)
+		}
+		n := pickScale(w, h, minW, minH)
+		if img, err := turboDecode(data, scaledDim(w, n), scaledDim(h, n), false); err == nil {
+			return img, w, h, nil
+		}
 	}
 	var img image.Image
-	var err error
 	r := bytes.NewReader(data)
-	switch f := format(data); f {
+	switch f {
 	case "jpeg":
 		img, err = jpeg.Decode(r)
 	case "png":
 		img, err = png.Decode(r)
 	case "gif":
-		img, err = gif.Decode(r)
-	default:
-		n := min(len(data), 8)
-		return nil, fmt.Errorf("unknown image format (first bytes % x)", data[:n])
+		img, err = gif.Decode(r) // the first frame only
 	}
 	if err != nil {
-		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
-			return nil, fmt.Errorf("truncated %s (%d bytes): %w", format(data), len(data), err)
-		}
-		return nil, err
+		return nil, 0, 0, wrapTruncated(f, data, err)
 	}
-	return toRGBA(img), nil
+	return toRGBA(img), w, h, nil
 }
+
+func wrapTruncated(f string, data []byte, err error) error {
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+		return fmt.Errorf("truncated %s (%d bytes): %w", f, len(data), err)
+	}
+	return err
+}
+
+// checkPixels refuses a claimed size over the limit (or a degenerate one).
+func checkPixels(w, h int, limit int64) error {
+	if limit <= 0 {
+		limit = DefaultMaxPixels
+	}
+	if w <= 0 || h <= 0 {
+		return fmt.Errorf("image header claims %d × %d pixels", w, h)
+	}
+	if int64(w)*int64(h) > limit {
+		return fmt.Errorf("%w: header claims %d × %d = %d pixels, over the limit of %d (data.max_pixels)",
+			ErrTooLarge, w, h, int64(w)*int64(h), limit)
+	}
+	return nil
+}
+
+// pickScale is the numerator n of the smallest n/8 scale (n = 1, 2, 4; 8 is
+// full size) whose output still covers minW × minH; libjpeg-turbo's reduced
+// IDCTs for 1/2, 1/4 and 1/8 are SIMD-accelerated, the other n/8 are not.
+// libjpeg-turbo rounds scaled sizes up (TJSCALED), as scaledDim.
+func pickScale(w, h, minW, minH int) int {
+	if minW <= 0 && minH <= 0 {
+		return 8
+	}
+	for _, n := range [...]int{1, 2, 4} {
+		if scaledDim(w, n) >= minW && scaledDim(h, n) >= minH {
+			return n
+		}
+	}
+	return 8
+}
+
+func scaledDim(d, n int) int { return (d*n + 7) / 8 }
 
 // toRGBA converts any decoded image to an opaque *image.RGBA with origin
 // (0,0). The common cases have direct loops; draw.Draw handles the rest.

@@ -46,6 +46,8 @@ func dirtyFiles(t *testing.T, dir string) map[string]string {
 	return out
 }
 
+// TestDecodeFileDirty: both decoders (libjpeg-turbo hands CMYK/YCCK and truncated files
+// to image/jpeg) give the same colours and the same errors.
 func TestDecodeFileDirty(t *testing.T) {
 	files := dirtyFiles(t, t.TempDir())
 	cases := []struct {
@@ -63,36 +65,38 @@ func TestDecodeFileDirty(t *testing.T) {
 		{"empty.JPEG", [3]uint8{}, 0, "empty file"},
 		{"text.JPEG", [3]uint8{}, 0, "unknown image format"},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			img, err := DecodeFile(files[c.name])
-			if c.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), c.wantErr) || !strings.Contains(err.Error(), files[c.name]) {
-					t.Fatalf("err = %v; want one naming the file and saying %q", err, c.wantErr)
+	forDecoders(t, func(t *testing.T, turbo bool) {
+		for _, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				img, err := decodeFile(files[c.name], DecodeOptions{}, turbo)
+				if c.wantErr != "" {
+					if err == nil || !strings.Contains(err.Error(), c.wantErr) || !strings.Contains(err.Error(), files[c.name]) {
+						t.Fatalf("err = %v; want one naming the file and saying %q", err, c.wantErr)
+					}
+					return
 				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			rgba, ok := img.(*image.RGBA)
-			if !ok {
-				t.Fatalf("got %T; want *image.RGBA", img)
-			}
-			if rgba.Bounds() != image.Rect(0, 0, 8, 8) {
-				t.Fatalf("bounds %v", rgba.Bounds())
-			}
-			for _, pt := range []image.Point{{0, 0}, {4, 4}, {7, 7}} {
-				px := rgba.RGBAAt(pt.X, pt.Y)
-				got := [3]uint8{px.R, px.G, px.B}
-				for k := range 3 {
-					if d := int(got[k]) - int(c.want[k]); d > c.tol || -d > c.tol || px.A != 255 {
-						t.Fatalf("pixel %v = %v (A %d); want %v ± %d", pt, got, px.A, c.want, c.tol)
+				if err != nil {
+					t.Fatal(err)
+				}
+				rgba, ok := img.(*image.RGBA)
+				if !ok {
+					t.Fatalf("got %T; want *image.RGBA", img)
+				}
+				if rgba.Bounds() != image.Rect(0, 0, 8, 8) {
+					t.Fatalf("bounds %v", rgba.Bounds())
+				}
+				for _, pt := range []image.Point{{0, 0}, {4, 4}, {7, 7}} {
+					px := rgba.RGBAAt(pt.X, pt.Y)
+					got := [3]uint8{px.R, px.G, px.B}
+					for k := range 3 {
+						if d := int(got[k]) - int(c.want[k]); d > c.tol || -d > c.tol || px.A != 255 {
+							t.Fatalf("pixel %v = %v (A %d); want %v ± %d", pt, got, px.A, c.want, c.tol)
+						}
 					}
 				}
-			}
-		})
-	}
+			})
+		}
+	})
 	if _, err := DecodeFile(filepath.Join(t.TempDir(), "missing.JPEG")); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("missing file: err = %v; want ErrNotExist", err)
 	}

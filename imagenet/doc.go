@@ -26,9 +26,20 @@
 // without an image extension; every skip is counted in [Split.Ignored].
 // [DecodeFile] sniffs the real format from the magic bytes (one ImageNet
 // training file is a PNG named .JPEG), converts CMYK, YCCK and grayscale JPEGs
-// to RGB, and names the file in every error. The [Loader] never aborts an
-// epoch on an unreadable file: it counts the failure in [Loader.Stats] and
-// substitutes the next readable sample (see loader_failures.go).
+// to RGB, and names the file in every error. It reads the header first and
+// refuses an image claiming more than a pixel limit ([DefaultMaxPixels],
+// LoaderConfig.MaxPixels) before allocating anything for it. The [Loader]
+// never aborts an epoch on an unreadable file: it counts the failure in
+// [Loader.Stats] and substitutes the next readable sample (see
+// loader_failures.go).
+//
+// # JPEG decoders
+//
+// JPEGs are decoded by libjpeg-turbo when libturbojpeg.so.0 can be loaded at
+// run time (jpeg_turbo.go), else by image/jpeg; TFVISION_JPEG=std forces the
+// latter and [JPEGDecoder] says which is in use. With libjpeg-turbo,
+// transforms that need less than the full image ([DecodeHinter],
+// [CropPlanner]) get a 1/2, 1/4 or 1/8 scale decode.
 //
 // # Determinism
 //

@@ -38,7 +38,10 @@ type LoaderConfig struct {
 	// RecordFailures keeps every failure in LoadStats.FailedAll (eval names them all; a
 	// training loader would repeat them every epoch).
 	RecordFailures bool
-	Transform      Transform
+	// MaxPixels refuses, as an unreadable file, any image whose header claims more
+	// pixels (<= 0: DefaultMaxPixels); see DecodeFile.
+	MaxPixels int64
+	Transform Transform
 }
 
 // Batch is one batch of decoded, transformed samples.

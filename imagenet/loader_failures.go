@@ -1,6 +1,6 @@
 package imagenet
 
-import "fmt"
+import "math/rand/v2"
 
 // Unreadable files during loading.
 //
@@ -35,13 +35,8 @@ func (l *Loader) fill(b *Batch, j int, sl slot, epoch int) {
 	for try := range tries {
 		idx := (sl.sample + try) % n
 		s := l.split.Samples[idx]
-		img, err := DecodeFor(s.Path, l.cfg.Transform)
-		if err == nil {
-			err = l.cfg.Transform.Apply(img, SampleRNG(l.cfg.Seed, epoch, sl.rngIndex), dst)
-			if err != nil {
-				err = fmt.Errorf("imagenet: transform %s: %w", s.Path, err)
-			}
-		}
+		newRNG := func() *rand.Rand { return SampleRNG(l.cfg.Seed, epoch, sl.rngIndex) }
+		err := decodeApply(s.Path, l.cfg.Transform, l.cfg.MaxPixels, newRNG, dst)
 		if err == nil {
 			l.count(nil)
 			b.Labels[j], b.Indices[j] = int32(s.Label), idx

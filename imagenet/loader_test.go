@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tfvision/tfvision/internal/hostile"
 )
 
 // collect runs one epoch to the end.
@@ -283,6 +285,44 @@ func TestLoaderBadFilesReplacedAndCounted(t *testing.T) {
 	}
 	if st := l.Stats(); st.Failed != 3*maxSubstitutes || st.Decoded != 0 {
 		t.Errorf("all-bad stats %+v", st)
+	}
+}
+
+// TestLoaderHugeHeaderIsAnUnreadableFile (issue 13 item 3): a file whose header claims
+// 60000 × 60000 is one more unreadable file, counted and substituted in training and
+// masked in evaluation, with an error naming it and the limit; it does not stop the
+// loader (before, decoding it allocated 14.4 GB and killed the process). A lowered
+// LoaderConfig.MaxPixels refuses ordinary files the same way.
+func TestLoaderHugeHeaderIsAnUnreadableFile(t *testing.T) {
+	sp := flatSplit(t, t.TempDir(), 8, 5)
+	writeFile(t, sp.Samples[2].Path, hostile.PNG(60000, 60000))
+	writeFile(t, sp.Samples[6].Path, hostile.ProgressiveJPEG(60000, 60000))
+	for _, noSub := range []bool{false, true} {
+		l := mustLoader(t, sp, LoaderConfig{BatchSize: 4, Workers: 2, NoSubstitute: noSub, Transform: nearestTransform{h: 4, w: 4}})
+		bs := collect(t, l, 0, 0)
+		got := append(append([]int{}, bs[0].Indices...), bs[1].Indices...)
+		want := []int{0, 1, 3, 3, 4, 5, 7, 7}
+		if noSub {
+			want = []int{0, 1, -1, 3, 4, 5, -1, 7}
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("NoSubstitute %v: indices %v, want %v", noSub, got, want)
+		}
+		st := l.Stats()
+		if st.Failed != 2 {
+			t.Errorf("NoSubstitute %v: %d failed, want 2", noSub, st.Failed)
+		}
+		joined := strings.Join(st.FailedExamples, "\n")
+		if !strings.Contains(joined, filepath.Base(sp.Samples[2].Path)) || !strings.Contains(joined, "60000 × 60000") || !strings.Contains(joined, "data.max_pixels") {
+			t.Errorf("failed examples %v", st.FailedExamples)
+		}
+	}
+	// Each flatSplit image is 6×5 = 30 pixels: a limit of 29 refuses them all.
+	l := mustLoader(t, sp, LoaderConfig{BatchSize: 4, Workers: 1, NoSubstitute: true, MaxPixels: 29, Transform: nearestTransform{h: 4, w: 4}})
+	for _, b := range collect(t, l, 0, 0) {
+		if b.Valid != 0 {
+			t.Errorf("limit 29: %d valid images", b.Valid)
+		}
 	}
 }
 

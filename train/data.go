@@ -58,3 +58,17 @@ func subset(split *imagenet.Split, n int, seed uint64) *imagenet.Split {
 
 // mixSeed salts the per-step Mixup/CutMix generator away from the per-image ones.
 const mixSeed = 0x6d69787570
+
+// maxPixels is data.max_pixels with its default filled in.
+func maxPixels(cfg configs.Config) int64 {
+	if cfg.Data.MaxPixels > 0 {
+		return cfg.Data.MaxPixels
+	}
+	return imagenet.DefaultMaxPixels
+}
+
+// The loader decodes JPEGs at reduced scale for these transforms (imagenet/jpeg.go).
+var (
+	_ imagenet.CropPlanner  = (*augment.Train)(nil)
+	_ imagenet.DecodeHinter = (*augment.Eval)(nil)
+)

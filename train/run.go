@@ -172,12 +172,14 @@ func (r *runner) setup() error {
 	// step's data is ready while the previous step runs, whatever accum_steps is.
 	prefetch := max(cfg.Data.Prefetch, r.microPerStep)
 	r.trainLoader, err = imagenet.NewLoader(trainSplit, imagenet.LoaderConfig{BatchSize: micro, Workers: cfg.Data.Workers,
-		Prefetch: prefetch, Seed: cfg.Seed, Shuffle: true, Repeats: cfg.Data.Repeats, DropLast: true, Transform: tt})
+		Prefetch: prefetch, Seed: cfg.Seed, Shuffle: true, Repeats: cfg.Data.Repeats, DropLast: true, Transform: tt,
+		MaxPixels: cfg.Data.MaxPixels})
 	if err != nil {
 		return fmt.Errorf("train loader: %w", err)
 	}
 	r.printf("loader: %d decode workers, %d micro-batches of %d decoded ahead, the next step staged on the device during each step\n",
 		r.trainLoader.Workers(), r.trainLoader.Prefetch(), micro)
+	r.printf("JPEG decoder: %s; images over %d pixels are refused (data.max_pixels)\n", imagenet.JPEGDecoder(), maxPixels(cfg))
 	r.stepsPerEp = r.trainLoader.StepsPerEpoch() / r.microPerStep
 	if r.stepsPerEp == 0 {
 		return fmt.Errorf("optim.batch_size = %d is larger than the %d training images: lower it", cfg.Optim.BatchSize, len(trainSplit.Samples))
@@ -194,7 +196,7 @@ func (r *runner) setup() error {
 		}
 		r.evalBatch = evalBatch
 		r.valLoader, err = imagenet.NewLoader(valSplit, imagenet.LoaderConfig{BatchSize: evalBatch, Workers: cfg.Data.Workers,
-			Prefetch: cfg.Data.Prefetch, Seed: cfg.Seed, Transform: et, NoSubstitute: true})
+			Prefetch: cfg.Data.Prefetch, Seed: cfg.Seed, Transform: et, NoSubstitute: true, MaxPixels: cfg.Data.MaxPixels})
 		if err != nil {
 			return fmt.Errorf("val loader: %w", err)
 		}

@@ -175,10 +175,11 @@ func newBenchDataCmd() *cobra.Command {
 				workers = runtime.NumCPU()
 			}
 			res, err := imagenet.Bench(split, imagenet.LoaderConfig{BatchSize: batch, Workers: workers, Prefetch: 4,
-				Seed: 1, Shuffle: true, Transform: tf}, maxImages)
+				Seed: 1, Shuffle: true, Transform: tf, MaxPixels: cfg.Data.MaxPixels}, maxImages)
 			if err != nil {
 				return err
 			}
+			fmt.Fprintf(cmd.OutOrStdout(), "JPEG decoder: %s\n", imagenet.JPEGDecoder())
 			fmt.Fprintf(cmd.OutOrStdout(), "%d images in %.2fs: %.1f images/s, %.1f images/s per worker (%d workers, %d px, %s transform)\n",
 				res.Images, res.Seconds, res.ImagesPerSec, res.PerWorker, workers, cfg.Model.ImageSize, map[bool]string{true: "train", false: "eval"}[trainMode])
 			return writeJSON(jsonPath, res)

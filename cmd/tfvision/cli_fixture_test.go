@@ -62,6 +62,10 @@ var (
 )
 
 func TestMain(m *testing.M) {
+	if os.Getenv(runMainEnv) == "1" { // the test binary standing in for tfvision (runBinary)
+		main()
+		os.Exit(0)
+	}
 	dir, err := os.MkdirTemp("", "tfvision-cli-test-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tfvision/tfvision/backend"
+	"github.com/tfvision/tfvision/configs"
 	"github.com/tfvision/tfvision/eval"
 	"github.com/tfvision/tfvision/imagenet"
 	"github.com/tfvision/tfvision/vision"
@@ -18,6 +19,7 @@ func newEvalCmd() *cobra.Command {
 	var ckpt, dataDir, backendSpec, jsonPath string
 	var ema bool
 	var batch, workers, maxImages int
+	var maxPix int64
 	cmd := &cobra.Command{
 		Use:   "eval",
 		Short: "Top-1/top-5 and loss of a trained run on a validation set, next to the ViT baselines",
@@ -69,7 +71,8 @@ images/s and a table against the published ViT/DeiT/TokenFormer results of the s
 			if workers <= 0 {
 				workers = runtime.NumCPU()
 			}
-			loader, err := imagenet.NewLoader(split, imagenet.LoaderConfig{BatchSize: batch, Workers: workers, Prefetch: 4, Transform: tf, NoSubstitute: true, RecordFailures: true})
+			loader, err := imagenet.NewLoader(split, imagenet.LoaderConfig{BatchSize: batch, Workers: workers, Prefetch: 4, Transform: tf, NoSubstitute: true,
+				RecordFailures: true, MaxPixels: runMaxPixels(run.Config, maxPix)})
 			if err != nil {
 				return err
 			}
@@ -127,6 +130,7 @@ images/s and a table against the published ViT/DeiT/TokenFormer results of the s
 	f.IntVar(&batch, "batch", 100, "batch size")
 	f.IntVar(&workers, "workers", 0, "decode workers (0 = number of CPUs)")
 	f.IntVar(&maxImages, "max", 0, "evaluate only the first N validation images (0 = all)")
+	f.Int64Var(&maxPix, "max-pixels", 0, "refuse images whose header claims more pixels (0 = the run's data.max_pixels)")
 	_ = cmd.MarkFlagRequired("checkpoint")
 	_ = cmd.MarkFlagRequired("data")
 	return cmd
@@ -150,4 +154,13 @@ func printUnreadable(w io.Writer, failures []string, jsonPath string) {
 		}
 		fmt.Fprintf(w, "  unreadable: %s\n", f)
 	}
+}
+
+// runMaxPixels is the pixel limit for eval and predict: the flag when given, else the
+// run's data.max_pixels (0 in configs older than the key: imagenet's default).
+func runMaxPixels(cfg configs.Config, flag int64) int64 {
+	if flag > 0 {
+		return flag
+	}
+	return cfg.Data.MaxPixels
 }

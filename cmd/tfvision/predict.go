@@ -16,6 +16,7 @@ import (
 func newPredictCmd() *cobra.Command {
 	var ckpt, backendSpec, format string
 	var topk, batch, workers int
+	var maxPix int64
 	var ema bool
 	cmd := &cobra.Command{
 		Use:   "predict [flags] PATH...",
@@ -72,7 +73,7 @@ model) goes to stderr.`,
 			start := time.Now()
 			out := newPredictionWriter(cmd.OutOrStdout(), format)
 			done, failed := 0, 0
-			err = eval.Classify(cmd.Context(), p, tf, run.Classes(), paths, topk, workers, func(batch []eval.Prediction) error {
+			err = eval.Classify(cmd.Context(), p, tf, run.Classes(), paths, topk, workers, runMaxPixels(run.Config, maxPix), func(batch []eval.Prediction) error {
 				for _, pr := range batch {
 					if pr.Err != "" {
 						failed++
@@ -106,6 +107,7 @@ model) goes to stderr.`,
 	f.IntVar(&batch, "batch", 32, "batch size")
 	f.IntVar(&workers, "workers", 0, "decode workers (0 = number of CPUs)")
 	f.BoolVar(&ema, "ema", false, "use the EMA weights")
+	f.Int64Var(&maxPix, "max-pixels", 0, "refuse images whose header claims more pixels (0 = the run's data.max_pixels)")
 	f.StringVar(&backendSpec, "backend", "", "backend (default: auto)")
 	_ = cmd.MarkFlagRequired("checkpoint")
 	return cmd

@@ -6,6 +6,8 @@ import (
 	"runtime/debug"
 
 	"github.com/spf13/cobra"
+
+	"github.com/tfvision/tfvision/imagenet"
 )
 
 // Version is set at build time with -ldflags "-X main.Version=v1.2.3".
@@ -56,6 +58,7 @@ func newVersionCmd() *cobra.Command {
 			if os.Getenv("GODEBUG") != "" {
 				fmt.Fprintf(out, "GODEBUG %s\n", os.Getenv("GODEBUG"))
 			}
+			fmt.Fprintf(out, "jpeg %s\n", imagenet.JPEGDecoder())
 			return nil
 		},
 	}

@@ -1,0 +1,126 @@
+package imagenet
+
+import (
+	"fmt"
+	"image"
+	"math/rand/v2"
+	"os"
+	"sync"
+)
+
+// Which JPEG decoder runs is decided once per process: libjpeg-turbo
+// (libturbojpeg.so.0, Debian package libturbojpeg0) when it can be loaded,
+// else the standard library's image/jpeg. TFVISION_JPEG=std forces the
+// standard library (tests use it to cover both paths).
+
+// JPEGEnv is the environment variable that selects the JPEG decoder:
+// "std" forces image/jpeg; "" or "auto" uses libjpeg-turbo when it loads.
+const JPEGEnv = "TFVISION_JPEG"
+
+const turboLibName = "libturbojpeg.so.0"
+
+type jpegChoice struct {
+	turbo bool
+	desc  string
+}
+
+var (
+	jpegSel     = sync.OnceValue(func() jpegChoice { return selectJPEG(os.Getenv(JPEGEnv), turboLoaded) })
+	turboLoaded = sync.OnceValue(loadTurbo) // dlopen once; nil when libjpeg-turbo is usable
+)
+
+func selectJPEG(env string, load func() error) jpegChoice {
+	switch env {
+	case "std":
+		return jpegChoice{desc: "image/jpeg (standard library; " + JPEGEnv + "=std)"}
+	case "", "auto":
+	default:
+		return jpegChoice{desc: fmt.Sprintf("image/jpeg (standard library; %s=%q is neither std nor auto)", JPEGEnv, env)}
+	}
+	if err := load(); err != nil {
+		return jpegChoice{desc: "image/jpeg (standard library; libjpeg-turbo not loaded: " + err.Error() + ")"}
+	}
+	return jpegChoice{turbo: true, desc: "libjpeg-turbo (" + turboLibName + ", loaded at run time)"}
+}
+
+// JPEGDecoder loads libjpeg-turbo if it has not been tried yet and describes
+// the JPEG decoder in use, with the reason when it is the standard library.
+func JPEGDecoder() string { return jpegSel().desc }
+
+// TurboJPEG reports whether JPEGs are decoded by libjpeg-turbo.
+func TurboJPEG() bool { return jpegSel().turbo }
+
+// DecodeHinter is implemented by transforms that only need the decoded image to be at
+// least w × h (e.g. an eval transform resizing the short side to 256): with
+// libjpeg-turbo the loader then decodes JPEGs at a reduced scale when that still gives
+// w × h, which for large photos skips most of the decoding work.
+type DecodeHinter interface {
+	MinDecodeSize() (w, h int)
+}
+
+// CropPlanner is implemented by transforms whose first random draw is a crop box on the
+// full image (RandomResizedCrop, augment.Train): with libjpeg-turbo the loader then
+// decodes each JPEG at the smallest scale that still covers that sample's crop at the
+// output size. Both methods must draw the crop from rng exactly as Apply does, so that a
+// sample's augmentation is the same whichever size it was decoded at.
+type CropPlanner interface {
+	// MinDecodeSizeFor is the smallest decoded size (minW × minH) whose resampled crop
+	// is still at least the output size, for a w × h image and the crop drawn from rng
+	// (a fresh copy of the sample's stream).
+	MinDecodeSizeFor(w, h int, rng *rand.Rand) (minW, minH int)
+	// ApplyScaled is Apply for img decoded at reduced size from a fullW × fullH image,
+	// scale img pixels per full-size pixel (n/8; the last row and column of img may
+	// cover less): the crop is drawn on the full size, as Apply draws it, and mapped
+	// onto img.
+	ApplyScaled(img image.Image, fullW, fullH int, scale float64, rng *rand.Rand, dst []float32) error
+}
+
+// DecodeFor decodes path for transform t, with t's size hint when it gives one, and
+// refuses images over maxPixels (<= 0: DefaultMaxPixels).
+func DecodeFor(path string, t Transform, maxPixels int64) (image.Image, error) {
+	o := DecodeOptions{MaxPixels: maxPixels}
+	if h, ok := t.(DecodeHinter); ok {
+		o.MinW, o.MinH = h.MinDecodeSize()
+	}
+	return DecodeFileWith(path, o)
+}
+
+// decodeApply decodes path and applies t with the stream newRNG returns (called afresh
+// for every use, so each use sees the same draws). A CropPlanner gets its reduced decode
+// and ApplyScaled; any other transform DecodeFor's image and Apply.
+func decodeApply(path string, t Transform, maxPixels int64, newRNG func() *rand.Rand, dst []float32) error {
+	img, scaledFrom, scale, err := decodeFor(path, t, maxPixels, newRNG)
+	if err != nil {
+		return err
+	}
+	if scale == 0 {
+		err = t.Apply(img, newRNG(), dst)
+	} else {
+		err = t.(CropPlanner).ApplyScaled(img, scaledFrom.X, scaledFrom.Y, scale, newRNG(), dst)
+	}
+	if err != nil {
+		return fmt.Errorf("imagenet: transform %s: %w", path, err)
+	}
+	return nil
+}
+
+// decodeFor decodes path for t. When img is a reduced decode for a CropPlanner,
+// scaledFrom is the full size and scale the decode's n/8; else scale is 0.
+func decodeFor(path string, t Transform, maxPixels int64, newRNG func() *rand.Rand) (img image.Image, scaledFrom image.Point, scale float64, err error) {
+	cp, ok := t.(CropPlanner)
+	if !ok {
+		img, err := DecodeFor(path, t, maxPixels)
+		return img, image.Point{}, 0, err
+	}
+	o := DecodeOptions{MaxPixels: maxPixels, SizeFor: func(w, h int) (int, int) { return cp.MinDecodeSizeFor(w, h, newRNG()) }}
+	img, full, err := decodeFileFull(path, o, jpegSel().turbo)
+	if err != nil || img.Bounds().Size() == full {
+		return img, image.Point{}, 0, err
+	}
+	for _, n := range [...]int{1, 2, 4} {
+		if scaledDim(full.X, n) == img.Bounds().Dx() && scaledDim(full.Y, n) == img.Bounds().Dy() {
+			return img, full, float64(n) / 8, nil
+		}
+	}
+	return nil, image.Point{}, 0, fmt.Errorf("imagenet: decode %s: %v is no n/8 scale of %v", path, img.Bounds().Size(), full)
+}
