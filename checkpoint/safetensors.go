@@ -16,6 +16,8 @@ import (
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/nlpodyssey/safetensors"
+
+	"github.com/tfvision/tfvision/internal/atomicfile"
 )
 
 // Format v3 (today's) is a safetensors file: an 8-byte little-endian header length, a JSON
@@ -349,4 +351,17 @@ func (c loadCheck) loadST(f *os.File, sf stFile) ([]stagedVar, error) {
 		return nil, err
 	}
 	return c.readV2(bufio.NewReaderSize(f, 1<<20), sf.infos, sf.size)
+}
+
+// WriteSafetensors writes tensors under names, with metadata (string values; the
+// "checksums" and "header_checksum" entries are added), as a safetensors file at path,
+// atomically (durable: fsynced). It writes what a checkpoint is made of without being one
+// (no run metadata): `tfvision export` uses it for model-only files.
+func WriteSafetensors(path string, names []string, values []*tensors.Tensor, metadata map[string]string, durable bool) error {
+	if len(names) != len(values) {
+		return fmt.Errorf("write %s: %d names for %d tensors", path, len(names), len(values))
+	}
+	return atomicfile.Write(path, durable, func(w io.Writer) error {
+		return writeSafetensors(w, names, values, metadata)
+	})
 }
