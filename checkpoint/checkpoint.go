@@ -3,18 +3,19 @@
 // a temp file in the same directory, fsynced, then renamed, so a crash never leaves a
 // broken "latest" checkpoint behind.
 //
-// Format v2 (today's): a gob header (magic, version, JSON metadata, per tensor its path,
-// dtype, dims and CRC32C, and a CRC32C of the header itself), then each tensor's raw bytes
-// in header order. Load checks every tensor's shape before allocating it and verifies every
-// checksum. v1 files (gob-encoded tensors, no checksums) still load, unverified.
+// Format v3 (today's) is safetensors (safetensors.go): any safetensors reader opens it; the
+// run metadata and a CRC32C checksum of every tensor and of the header are in the header's
+// __metadata__. Load checks every tensor's shape before allocating it and verifies every
+// checksum. Files of earlier tfvision versions (".tfvckpt": gob header, v2 with checksums,
+// v1 without) still load (legacy.go); v1 unverified.
 package checkpoint
 
 import (
+	"bufio"
+	"cmp"
 	"io"
 
-	"bufio"
 	"encoding/gob"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"github.com/tfvision/tfvision/internal/atomicfile"
@@ -29,14 +30,15 @@ import (
 )
 
 const (
-	magic   = "tfvision-checkpoint"
-	version = 2
-	// v1 checkpoints (before checksums) still load, unverified.
-	versionNoChecksums = 1
 	// Ext is the checkpoint file extension.
-	Ext = ".tfvckpt"
+	Ext = ".safetensors"
 	// BestName is the file holding the best checkpoint by validation top-1.
 	BestName = "best" + Ext
+	// LegacyExt is the extension of checkpoints written before safetensors (format v1/v2);
+	// they are still listed, resumed from and loaded.
+	LegacyExt = ".tfvckpt"
+	// LegacyBestName is BestName of those runs.
+	LegacyBestName = "best" + LegacyExt
 )
 
 // Scopes of training state, saved beside the model weights: Adam moments, step count and
@@ -77,68 +79,50 @@ type Class struct {
 	Name string `json:"name"`
 }
 
-type header struct {
-	Magic   string
-	Version int
-	Meta    []byte // JSON of Meta
-	Paths   []string
-	Tensors []TensorInfo // v2: one per path, same order
-	Sum     string       // v2: HeaderSum(Meta, Tensors)
-}
-
-// Save writes every variable of store that holds a value, with meta, to path atomically.
+// Save writes every variable of store that holds a value, with meta, to path atomically,
+// as a safetensors file (format v3).
 func Save(path string, store *model.Store, meta Meta) error {
-	var vars []*model.Variable
+	var names []string
+	var values []*tensors.Tensor
 	for v := range store.IterVariables() {
-		if v.HasValue() {
-			vars = append(vars, v)
+		if !v.HasValue() {
+			continue
 		}
+		t, err := v.Value()
+		if err != nil {
+			return fmt.Errorf("checkpoint %s: variable %s: %w", path, v.Path(), err)
+		}
+		names = append(names, v.Path())
+		values = append(values, t)
 	}
-	slices.SortFunc(vars, func(a, b *model.Variable) int { return strings.Compare(a.Path(), b.Path()) })
-	metaJSON, err := json.Marshal(meta)
+	md, err := metaStrings(meta)
 	if err != nil {
-		return err
+		return fmt.Errorf("checkpoint %s: %w", path, err)
 	}
-	h := header{Magic: magic, Version: version, Meta: metaJSON}
-	values := make([]*tensors.Tensor, len(vars))
-	for i, v := range vars {
-		if values[i], err = v.Value(); err != nil {
-			return fmt.Errorf("checkpoint %s: variable %s: %w", path, v.Path(), err)
-		}
-		info := TensorInfo{Path: v.Path(), DType: values[i].DType().String(), Dims: values[i].Shape().Dimensions}
-		if err := values[i].ConstBytes(func(b []byte) { info.Sum = SumBytes(b) }); err != nil {
-			return fmt.Errorf("checkpoint %s: variable %s: %w", path, v.Path(), err)
-		}
-		h.Paths = append(h.Paths, v.Path())
-		h.Tensors = append(h.Tensors, info)
-	}
-	h.Sum = HeaderSum(h.Meta, h.Tensors)
 	// Durable: a checkpoint must survive a crash or power cut right after it is reported.
 	return atomicfile.Write(path, true, func(w io.Writer) error {
-		if err := gob.NewEncoder(w).Encode(h); err != nil {
-			return err
-		}
-		for i, t := range values {
-			var werr error
-			err := t.ConstBytes(func(b []byte) { _, werr = w.Write(b) })
-			if err == nil {
-				err = werr
-			}
-			if err != nil {
-				return fmt.Errorf("variable %s: %w", vars[i].Path(), err)
-			}
-		}
-		return nil
+		return writeSafetensors(w, names, values, md)
 	})
 }
 
-// ReadMeta reads only the header of a checkpoint.
+// ReadMeta reads only the header of a checkpoint (verifying its checksum where it has one).
 func ReadMeta(path string) (Meta, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return Meta{}, fmt.Errorf("open checkpoint: %w", err)
 	}
 	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return Meta{}, fmt.Errorf("checkpoint %s: %w", path, err)
+	}
+	if isSafetensors(f, st.Size()) {
+		sf, err := readSTHeader(f, path, st.Size())
+		if err != nil {
+			return Meta{}, err
+		}
+		return stMeta(sf, path)
+	}
 	h, err := readHeader(gob.NewDecoder(bufio.NewReader(f)), path)
 	if err != nil {
 		return Meta{}, err
@@ -146,39 +130,46 @@ func ReadMeta(path string) (Meta, error) {
 	return decodeMeta(h, path)
 }
 
-func readHeader(dec *gob.Decoder, path string) (header, error) {
-	var h header
-	if err := dec.Decode(&h); err != nil {
-		return h, corrupt(fmt.Errorf("checkpoint %s: unreadable header (not a tfvision checkpoint, or truncated): %w", path, err))
+func stMeta(sf stFile, path string) (Meta, error) {
+	m, err := parseMetaStrings(sf.meta)
+	if err != nil {
+		return m, corrupt(fmt.Errorf("checkpoint %s: %w", path, err))
 	}
-	if h.Magic != magic || (h.Version != version && h.Version != versionNoChecksums) {
-		return h, fmt.Errorf("checkpoint %s: not a tfvision v%d checkpoint (magic %q, version %d)", path, version, h.Magic, h.Version)
-	}
-	if h.Version == versionNoChecksums {
-		return h, nil
-	}
-	if got := HeaderSum(h.Meta, h.Tensors); got != h.Sum {
-		return h, corrupt(fmt.Errorf("checkpoint %s: header checksum mismatch (stored %s, computed %s): the file is corrupt", path, h.Sum, got))
-	}
-	if len(h.Tensors) != len(h.Paths) {
-		return h, corrupt(fmt.Errorf("checkpoint %s: header lists %d paths but %d tensors: the file is corrupt", path, len(h.Paths), len(h.Tensors)))
-	}
-	return h, nil
-}
-
-func decodeMeta(h header, path string) (Meta, error) {
-	var m Meta
-	if err := json.Unmarshal(h.Meta, &m); err != nil {
-		return m, fmt.Errorf("checkpoint %s: bad metadata: %w", path, err)
-	}
-	m.Checksummed = h.Version >= version
 	return m, nil
 }
 
 // Name is the file name of the checkpoint at step.
 func Name(step int64) string { return fmt.Sprintf("step-%09d%s", step, Ext) }
 
-// List returns the step checkpoints in dir, oldest first.
+// stepOf parses a step checkpoint's file name (either extension).
+func stepOf(name string) (int64, bool) {
+	rest, ok := strings.CutPrefix(name, "step-")
+	if !ok {
+		return 0, false
+	}
+	for _, ext := range []string{Ext, LegacyExt} {
+		if num, ok := strings.CutSuffix(rest, ext); ok {
+			step, err := strconv.ParseInt(num, 10, 64)
+			return step, err == nil
+		}
+	}
+	return 0, false
+}
+
+// Best is the best checkpoint of dir, "" if none: BestName, else a legacy LegacyBestName.
+func Best(dir string) string {
+	for _, name := range []string{BestName, LegacyBestName} {
+		if p := filepath.Join(dir, name); fileExists(p) {
+			return p
+		}
+	}
+	return ""
+}
+
+func fileExists(p string) bool { st, err := os.Stat(p); return err == nil && !st.IsDir() }
+
+// List returns the step checkpoints in dir (step-*.safetensors, and legacy
+// step-*.tfvckpt), oldest first.
 func List(dir string) ([]string, error) {
 	entries, err := os.ReadDir(dir)
 	if errors.Is(err, os.ErrNotExist) {
@@ -193,17 +184,25 @@ func List(dir string) ([]string, error) {
 	}
 	var cks []ck
 	for _, e := range entries {
-		name := e.Name()
-		if !strings.HasPrefix(name, "step-") || !strings.HasSuffix(name, Ext) {
+		step, ok := stepOf(e.Name())
+		if !ok || e.IsDir() {
 			continue
 		}
-		step, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimPrefix(name, "step-"), Ext), 10, 64)
-		if err != nil {
-			continue
-		}
-		cks = append(cks, ck{filepath.Join(dir, name), step})
+		cks = append(cks, ck{filepath.Join(dir, e.Name()), step})
 	}
-	slices.SortFunc(cks, func(a, b ck) int { return int(a.step - b.step) })
+	// By step; at equal steps a legacy file counts as the older one.
+	slices.SortFunc(cks, func(a, b ck) int {
+		if a.step != b.step {
+			return cmp.Compare(a.step, b.step)
+		}
+		legacy := func(p string) int {
+			if strings.HasSuffix(p, LegacyExt) {
+				return 0
+			}
+			return 1
+		}
+		return cmp.Compare(legacy(a.path), legacy(b.path))
+	})
 	out := make([]string, len(cks))
 	for i, c := range cks {
 		out[i] = c.path
@@ -235,11 +234,13 @@ func Prune(dir string, keep int) error {
 }
 
 // Orphans lists the temp files a killed checkpoint write leaves in dir
-// (".step-*.tfvckpt.tmp*", ".best.tfvckpt.tmp*"). Only a process holding the run's lock may
-// delete them: another one could be writing.
+// (".step-*.safetensors.tmp*", ".best.safetensors.tmp*", and the same of legacy .tfvckpt
+// writes). Only a process holding the run's lock may delete them: another one could be
+// writing.
 func Orphans(dir string) ([]string, error) {
 	var out []string
-	for _, pattern := range []string{".step-*" + Ext + ".tmp*", "." + BestName + ".tmp*"} {
+	for _, pattern := range []string{".step-*" + Ext + ".tmp*", "." + BestName + ".tmp*",
+		".step-*" + LegacyExt + ".tmp*", "." + LegacyBestName + ".tmp*"} {
 		m, err := filepath.Glob(filepath.Join(dir, pattern))
 		if err != nil {
 			return nil, err

@@ -41,8 +41,24 @@ func LoadExpect(path string, store *model.Store, keep Filter, expect Expect) (Me
 	if err != nil {
 		return Meta{}, fmt.Errorf("checkpoint %s: %w", path, err)
 	}
-	// gob reads exactly its messages from an io.ByteReader, so after the header br is at
-	// the first tensor's bytes.
+	c := loadCheck{file: path, store: store, keep: keep, expect: expect}
+	if isSafetensors(f, st.Size()) {
+		sf, err := readSTHeader(f, path, st.Size())
+		if err != nil {
+			return Meta{}, err
+		}
+		meta, err := stMeta(sf, path)
+		if err != nil {
+			return meta, err
+		}
+		staged, err := c.loadST(f, sf)
+		if err != nil {
+			return meta, err
+		}
+		return meta, apply(path, store, staged)
+	}
+	// Legacy gob formats. gob reads exactly its messages from an io.ByteReader, so after
+	// the header br is at the first tensor's bytes.
 	br := bufio.NewReaderSize(f, 1<<20)
 	dec := gob.NewDecoder(br)
 	h, err := readHeader(dec, path)
@@ -53,7 +69,6 @@ func LoadExpect(path string, store *model.Store, keep Filter, expect Expect) (Me
 	if err != nil {
 		return meta, err
 	}
-	c := loadCheck{file: path, store: store, keep: keep, expect: expect}
 	var staged []stagedVar
 	if h.Version == versionNoChecksums {
 		staged, err = c.readV1(dec, h.Paths)

@@ -88,7 +88,7 @@ func writeV1(t *testing.T, path string, vals map[string][]float32, meta Meta) {
 
 // TestOldCheckpointsLoadUnverified: v1 files (no checksums) still load, flagged unverified.
 func TestOldCheckpointsLoadUnverified(t *testing.T) {
-	path := filepath.Join(t.TempDir(), Name(2))
+	path := filepath.Join(t.TempDir(), "step-000000002"+LegacyExt)
 	writeV1(t, path, map[string][]float32{"/w": {4, 5, 6}}, Meta{Step: 2})
 	store := model.NewStore()
 	meta, err := Load(path, store, nil)
@@ -116,7 +116,7 @@ func craftV2(t *testing.T, infos []TensorInfo) string {
 	if err := gob.NewEncoder(&buf).Encode(h); err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(t.TempDir(), Name(1))
+	path := filepath.Join(t.TempDir(), "step-000000001"+LegacyExt)
 	os.WriteFile(path, buf.Bytes(), 0o644)
 	return path
 }

@@ -79,7 +79,7 @@ func ResolveCheckpoint(path, prefer string) (string, error) {
 	}
 	dir := filepath.Join(path, "checkpoints")
 	if prefer == "best" {
-		if best := filepath.Join(dir, checkpoint.BestName); fileExists(best) {
+		if best := checkpoint.Best(dir); best != "" {
 			return best, nil
 		}
 	}
@@ -88,7 +88,7 @@ func ResolveCheckpoint(path, prefer string) (string, error) {
 		return "", err
 	}
 	if latest == "" {
-		return "", fmt.Errorf("%s has no checkpoints (expected %s/step-*.tfvckpt): train first, or pass a checkpoint file", path, dir)
+		return "", fmt.Errorf("%s has no checkpoints (expected %s/step-*.safetensors): train first, or pass a checkpoint file", path, dir)
 	}
 	return latest, nil
 }
@@ -99,8 +99,6 @@ func joinNote(a, b string) string {
 	}
 	return a + "; " + b
 }
-
-func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
 
 // LoadRun rebuilds the model of a run directory (or checkpoint file) from its saved config
 // and loads its weights; with ema the EMA weights replace the raw ones.

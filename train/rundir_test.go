@@ -44,7 +44,8 @@ func TestOrphanedTempFilesAreRemoved(t *testing.T) {
 	writeTree(t, data, map[string]int{"train": 8, "val": 2})
 	run := filepath.Join(t.TempDir(), "run")
 	ck := filepath.Join(run, "checkpoints")
-	orphans := []string{filepath.Join(ck, ".step-000000007.tfvckpt.tmp123456"), filepath.Join(ck, ".best.tfvckpt.tmp99"),
+	orphans := []string{filepath.Join(ck, ".step-000000007.safetensors.tmp123456"), filepath.Join(ck, ".best.safetensors.tmp99"),
+		filepath.Join(ck, ".step-000000006.tfvckpt.tmp123456"), filepath.Join(ck, ".best.tfvckpt.tmp99"),
 		filepath.Join(run, ".metrics.jsonl.tmp42")}
 	keep := []string{filepath.Join(ck, "notes.txt"), filepath.Join(run, "my.tmp")}
 	for _, p := range append(append([]string(nil), orphans...), keep...) {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tfvision/tfvision/checkpoint"
 	"github.com/tfvision/tfvision/eval"
 )
 
@@ -43,7 +44,7 @@ func TestEvalAgreesWithPredict(t *testing.T) {
 	stdout, jsonPath := getFixtureEval(t)
 	rep := readEvalReport(t, jsonPath)
 	// eval and predict must have loaded the same checkpoint (the run's best).
-	if filepath.Base(rep.Checkpoint) != "best.tfvckpt" && !strings.Contains(rep.Checkpoint, "step-") {
+	if filepath.Base(rep.Checkpoint) != checkpoint.BestName && !strings.Contains(rep.Checkpoint, "step-") {
 		t.Errorf("eval used checkpoint %q", rep.Checkpoint)
 	}
 
