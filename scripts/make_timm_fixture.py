@@ -5,8 +5,8 @@
 
 1. testdata/timm_vit_small.safetensors: a small ViT in timm's VisionTransformer layout (patch 4,
    32 px, dim 36, 2 blocks, 3 heads, MLP ratio 4, 10 classes) with random weights under timm's
-   state-dict key names, plus two tensors the Go test reads beside them ("test.inputs", NHWC
-   images, and "test.logits", this script's logits of them). The forward below is written
+   state-dict key names; testdata/timm_vit_small_logits.safetensors holds fixed images
+   ("inputs", NHWC as tfvision feeds them) and this script's logits of them ("logits"). The forward below is written
    after timm's VisionTransformer: stride-p conv patch embedding, CLS token prepended,
    learned position embedding (CLS included), pre-LN blocks x += attn(norm1(x)),
    x += mlp(norm2(x)) with fused qkv Linear split as reshape(B, N, 3, H, hd), softmax
@@ -128,11 +128,11 @@ def main():
     nchw = torch.randn(2, 3, img, img, generator=g)
     with torch.no_grad():
         logits = vit_forward(sd, nchw, patch, heads, depth)
-    out = dict(sd)
-    out["test.inputs"] = nchw.permute(0, 2, 3, 1)  # NHWC, as tfvision feeds images
-    out["test.logits"] = logits
     path = os.path.join(args.out, "timm_vit_small.safetensors")
-    write_safetensors(path, out)
+    write_safetensors(path, sd)
+    print(f"wrote {path} ({os.path.getsize(path)} bytes)")
+    path = os.path.join(args.out, "timm_vit_small_logits.safetensors")
+    write_safetensors(path, {"inputs": nchw.permute(0, 2, 3, 1), "logits": logits})  # NHWC, as tfvision feeds images
     print(f"wrote {path} ({os.path.getsize(path)} bytes); logits[0,:4] = {logits[0, :4].tolist()}")
 
     cases = []

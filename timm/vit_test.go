@@ -11,25 +11,29 @@ import (
 )
 
 // fixture is written by scripts/make_timm_fixture.py (a timm-layout ViT: patch 4, 32 px,
-// dim 36, 2 blocks, 3 heads, 10 classes; inputs and PyTorch logits beside the weights).
-const fixture = "../testdata/timm_vit_small.safetensors"
+// dim 36, 2 blocks, 3 heads, 10 classes), with fixed inputs and their PyTorch logits.
+const (
+	fixture       = "../testdata/timm_vit_small.safetensors"
+	fixtureLogits = "../testdata/timm_vit_small_logits.safetensors"
+)
 
 func fixtureConfig() vision.Config {
 	return vision.Config{Kind: vision.KindViT, ImageSize: 32, Patch: 4, Channels: 3, Dim: 36, Depth: 2, Heads: 3,
 		NumClasses: 10, MLPRatio: 4, LNEps: LNEps}
 }
 
-// splitFixture separates the test tensors from the state dict.
+// splitFixture reads the state dict and the test images with their PyTorch logits.
 func splitFixture(t *testing.T) (sd map[string]Tensor, inputs, logits Tensor) {
 	t.Helper()
 	sd, _, err := ReadSafetensors(fixture)
 	if err != nil {
 		t.Fatal(err)
 	}
-	inputs, logits = sd["test.inputs"], sd["test.logits"]
-	delete(sd, "test.inputs")
-	delete(sd, "test.logits")
-	return sd, inputs, logits
+	io, _, err := ReadSafetensors(fixtureLogits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sd, io["inputs"], io["logits"]
 }
 
 // TestImportMatchesTorchLogits imports the timm-layout fixture and compares our logits with

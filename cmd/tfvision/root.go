@@ -28,7 +28,7 @@ otherwise the pure-Go backend.`,
 		SilenceErrors: true,
 	}
 	root.AddCommand(newVersionCmd(), newModelsCmd(), newBenchCmd(), newDataCmd(), newTrainCmd(),
-		newEvalCmd(), newPredictCmd(), newGrowCmd(), newCheckCmd(), newDemoCmd())
+		newEvalCmd(), newPredictCmd(), newGrowCmd(), newCheckCmd(), newDemoCmd(), newImportCmd())
 	addProfileFlag(root)
 	return root
 }
