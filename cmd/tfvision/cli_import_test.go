@@ -78,3 +78,38 @@ func TestImportTimmRun(t *testing.T) {
 		t.Errorf("a failed import left a directory behind")
 	}
 }
+
+// TestImportEvalFineTune is the README path: import timm weights, fine-tune them with
+// train --init on other data (3 classes at 16 px: a fresh head and a resampled position
+// embedding, both announced), then eval the fine-tuned run.
+func TestImportEvalFineTune(t *testing.T) {
+	dir := t.TempDir()
+	imported, tuned, data := filepath.Join(dir, "imported"), filepath.Join(dir, "tuned"), filepath.Join(dir, "data")
+	if res := runCLI(t, "", timmFixtureArgs(imported)...); res.err != nil {
+		t.Fatalf("import: %v", res.err)
+	}
+	if err := makeDataset(data); err != nil {
+		t.Fatal(err)
+	}
+	res := runCLI(t, "", "train", "--config", filepath.Join(imported, "config.yaml"), "--init", imported, "--data", data, "--out", tuned,
+		"--no-progress", "--set", "model.image_size=16", "--set", "model.num_classes=3", "--set", "optim.steps=3",
+		"--set", "optim.batch_size=16", "--set", "optim.lr=1e-4", "--set", "optim.warmup_steps=1", "--set", "eval.batch_size=12", "--set", "optim.layer_decay=0.75")
+	if res.err != nil {
+		t.Fatalf("train --init: %v\n%s", res.err, res.stdout)
+	}
+	for _, want := range []string{"the head starts fresh", "resampled bicubically from a 8×8 to a 4×4 patch grid", "layer-wise lr decay 0.75"} {
+		if !strings.Contains(res.stdout, want) {
+			t.Errorf("train output lacks %q:\n%s", want, res.stdout)
+		}
+	}
+	ev := runCLI(t, "", "eval", "--checkpoint", tuned, "--data", data)
+	if ev.err != nil || !strings.Contains(ev.stdout, "top-1") {
+		t.Fatalf("eval: %v\n%s", ev.err, ev.stdout)
+	}
+	// A changed width is refused, naming the variables.
+	res = runCLI(t, "", "train", "--config", filepath.Join(imported, "config.yaml"), "--init", imported, "--data", data, "--out", filepath.Join(dir, "bad"),
+		"--no-progress", "--set", "model.image_size=16", "--set", "model.num_classes=3", "--set", "model.dim=48", "--set", "optim.lr=1e-4", "--set", "optim.steps=1", "--set", "optim.batch_size=16")
+	if res.err == nil || !strings.Contains(res.err.Error(), "does not fit this model") {
+		t.Errorf("dim change: %v", res.err)
+	}
+}
