@@ -100,6 +100,10 @@ type Optim struct {
 	Eps          float64 `mapstructure:"eps" yaml:"eps" json:"eps"`
 	// ClipGrad > 0 clips the global gradient norm.
 	ClipGrad float64 `mapstructure:"clip_grad" yaml:"clip_grad" json:"clip_grad"`
+	// LayerDecay in (0, 1) is layer-wise lr decay for fine-tuning (BEiT/MAE): block i gets
+	// lr·decay^(depth−i), patch/CLS/position embeddings lr·decay^(depth+1), the final norm
+	// and head the full lr. 0 (or 1) = off.
+	LayerDecay float64 `mapstructure:"layer_decay" yaml:"layer_decay" json:"layer_decay"`
 	// EMADecay > 0 keeps an exponential moving average of the weights (0.9999 = momentum 1e-4).
 	EMADecay float64 `mapstructure:"ema_decay" yaml:"ema_decay" json:"ema_decay"`
 }
@@ -237,6 +241,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("optim.eps = %g: must be > 0", o.Eps)
 	case o.ClipGrad < 0:
 		return fmt.Errorf("optim.clip_grad = %g: must be >= 0 (0 = off)", o.ClipGrad)
+	case o.LayerDecay < 0 || o.LayerDecay > 1:
+		return fmt.Errorf("optim.layer_decay = %g: must be in (0, 1] (0 = off)", o.LayerDecay)
 	case o.EMADecay < 0 || o.EMADecay >= 1:
 		return fmt.Errorf("optim.ema_decay = %g: must be in [0, 1) (0 = off)", o.EMADecay)
 	}

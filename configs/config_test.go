@@ -91,6 +91,13 @@ func TestEmbeddedConfigsLoadAndRoundTrip(t *testing.T) {
 	if demo.Model.Kind != "tokenformer" || demo.Model.ImageSize != 28 || demo.Model.Preset != "" {
 		t.Errorf("demo model = %+v", demo.Model)
 	}
+	ft, _ := Load(Source{File: "vit-b-384-finetune"})
+	if ft.Model.ImageSize != 384 || ft.Model.Kind != "vit" || ft.Model.LNEps != 1e-6 || ft.Optim.LayerDecay != 0.75 || ft.Augment.CropPct != 1 {
+		t.Errorf("vit-b-384-finetune = %+v, optim %+v", ft.Model, ft.Optim)
+	}
+	if _, err := Load(Source{File: "vit-b-384-finetune", Sets: []string{"optim.layer_decay=1.5"}}); err == nil || !strings.Contains(err.Error(), "optim.layer_decay") {
+		t.Errorf("layer_decay 1.5: %v", err)
+	}
 	vb, _ := Load(Source{File: "configs/vit-b.yaml"})
 	if got := vb.LearningRate(); got != 1.6e-3 {
 		t.Errorf("vit-b lr = %g, want 1e-4 × 4096/256 = 1.6e-3", got)

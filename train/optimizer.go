@@ -1,8 +1,11 @@
 package train
 
 import (
-	"github.com/tfvision/tfvision/checkpoint"
+	"fmt"
+	"math"
 	"slices"
+
+	"github.com/tfvision/tfvision/checkpoint"
 	"strings"
 
 	"github.com/gomlx/compute/dtypes"
@@ -26,6 +29,38 @@ type AdamW struct {
 	ClipNorm float64
 	// EMADecay > 0 updates an exponential moving average of the weights after each step.
 	EMADecay float64
+	// LRScale multiplies the learning rate of the variables it names (by path), in the
+	// update and in the decoupled weight decay, as timm's per-group lr_scale; absent = 1.
+	LRScale map[string]float64
+}
+
+// LayerID is the BEiT/MAE layer of a model variable for layer-wise lr decay: 0 for the
+// patch embedding, CLS token and position embedding, i+1 for block i, depth+1 for the
+// final norm and the head.
+func LayerID(path string, depth int) int {
+	switch {
+	case strings.HasPrefix(path, "/patch_embed/"), path == "/cls", path == "/pos_embed":
+		return 0
+	case strings.HasPrefix(path, "/block_"):
+		var i int
+		if _, err := fmt.Sscanf(path, "/block_%d/", &i); err == nil {
+			return i + 1
+		}
+	}
+	return depth + 1
+}
+
+// LayerDecayScales are the lr multipliers decay^(depth+1−layer) of vars (nil when decay is
+// 0 or 1: no decay).
+func LayerDecayScales(vars []*model.Variable, depth int, decay float64) map[string]float64 {
+	if decay <= 0 || decay == 1 {
+		return nil
+	}
+	out := make(map[string]float64, len(vars))
+	for _, v := range vars {
+		out[v.Path()] = math.Pow(decay, float64(depth+1-LayerID(v.Path(), depth)))
+	}
+	return out
 }
 
 // NoDecay reports whether a variable is excluded from weight decay: norms (gamma, beta),
@@ -143,6 +178,10 @@ func (o AdamW) Apply(store *model.Store, vars []*model.Variable, grads []*Node, 
 	lr32 := ConvertDType(lr, dtypes.Float32)
 	for i, v := range vars {
 		p := v.NodeValue(g)
+		lr32 := lr32
+		if s, ok := o.LRScale[v.Path()]; ok && s != 1 {
+			lr32 = MulScalar(lr32, s)
+		}
 		grad := ConvertDType(grads[i], dtypes.Float32)
 		mv, vv := stateVar(store, OptimizerScope, v, "m"), stateVar(store, OptimizerScope, v, "v")
 		m := Add(MulScalar(mv.NodeValue(g), o.Beta1), MulScalar(grad, 1-o.Beta1))

@@ -149,3 +149,57 @@ func TestScheduleWarmupCosine(t *testing.T) {
 		}
 	}
 }
+
+// TestLayerDecayScales: BEiT/MAE layer ids and lr multipliers decay^(depth+1−layer) for a
+// depth-2 model, and AdamW applying them to the update and the decoupled weight decay.
+func TestLayerDecayScales(t *testing.T) {
+	const depth, decay = 2, 0.5
+	want := map[string]float64{
+		"/patch_embed/weights": 0.125, "/patch_embed/bias": 0.125, "/cls": 0.125, "/pos_embed": 0.125,
+		"/block_00/ln1/gamma": 0.25, "/block_00/attn/query/weights": 0.25, "/block_01/mlp/fc2/bias": 0.5,
+		"/norm/gamma": 1, "/head/weights": 1, "/head/bias": 1,
+	}
+	b := goBackend(t)
+	store := model.NewStore()
+	for p := range want {
+		if _, err := store.CreateVariable(p, tensors.FromValue([]float32{1, -2})); err != nil {
+			t.Fatal(err)
+		}
+	}
+	vars := ModelVars(store)
+	scales := LayerDecayScales(vars, depth, decay)
+	for p, w := range want {
+		if math.Abs(scales[p]-w) > 1e-15 {
+			t.Errorf("%s: scale %g, want %g (layer %d)", p, scales[p], w, LayerID(p, depth))
+		}
+	}
+	if LayerDecayScales(vars, depth, 0) != nil || LayerDecayScales(vars, depth, 1) != nil {
+		t.Error("decay 0 and 1 must mean no scaling")
+	}
+	opt := AdamW{Beta1: 0.9, Beta2: 0.95, Eps: 1e-8, WeightDecay: 0.3, LRScale: scales}
+	grad := []float64{0.5, -1}
+	exec := model.MustNewExec(b, store, func(scope *model.Scope, lr *Node) *Node {
+		livevars.Live(scope, lr.Graph())
+		gs := make([]*Node, len(vars))
+		for i := range vars {
+			gs[i] = Const(lr.Graph(), []float32{0.5, -1})
+		}
+		return opt.Apply(store, vars, gs, lr)
+	})
+	const lr = 0.1
+	exec.MustCall1(tensors.FromScalar(float32(lr)))
+	for p, w := range want {
+		ref := &adamRef{p: []float64{1, -2}, m: make([]float64, 2), v: make([]float64, 2)}
+		wd := opt.WeightDecay
+		if NoDecay(p) {
+			wd = 0
+		}
+		ref.step(grad, lr*w, opt.Beta1, opt.Beta2, opt.Eps, wd)
+		got := store.GetVariable(p).MustValue().Value().([]float32)
+		for j := range got {
+			if math.Abs(float64(got[j])-ref.p[j]) > 2e-6 {
+				t.Errorf("%s[%d] = %.7f, AdamW at lr·%g gives %.7f", p, j, got[j], w, ref.p[j])
+			}
+		}
+	}
+}

@@ -226,7 +226,13 @@ func (r *runner) setup() error {
 		return err
 	}
 	opt := AdamW{Beta1: cfg.Optim.Beta1, Beta2: cfg.Optim.Beta2, Eps: cfg.Optim.Eps, WeightDecay: cfg.Optim.WeightDecay,
-		ClipNorm: cfg.Optim.ClipGrad, EMADecay: cfg.Optim.EMADecay}
+		ClipNorm: cfg.Optim.ClipGrad, EMADecay: cfg.Optim.EMADecay,
+		LRScale: LayerDecayScales(ModelVars(r.store), cfg.Model.Depth, cfg.Optim.LayerDecay)}
+	if opt.LRScale != nil {
+		r.printf("layer-wise lr decay %g: embeddings ×%.3g, block 0 ×%.3g … block %d ×%.3g, head ×1\n", cfg.Optim.LayerDecay,
+			math.Pow(cfg.Optim.LayerDecay, float64(cfg.Model.Depth+1)), math.Pow(cfg.Optim.LayerDecay, float64(cfg.Model.Depth)),
+			cfg.Model.Depth-1, cfg.Optim.LayerDecay)
+	}
 	if r.stepper, err = NewStepper(r.backend, r.model, r.store, opt, r.microPerStep); err != nil {
 		return err
 	}
@@ -299,10 +305,14 @@ func (r *runner) restoreOrInit() error {
 		if err != nil {
 			return fmt.Errorf("--init: %w", err)
 		}
-		if _, err := checkpoint.LoadExpect(ck, r.store, checkpoint.IsModelWeight, checkpoint.ExpectFor(r.store)); err != nil {
+		notes, err := InitWeights(ck, r.store, r.cfg.Model.Config)
+		if err != nil {
 			return fmt.Errorf("--init: %w", err)
 		}
 		r.printf("initialised weights from %s\n", ck)
+		for _, n := range notes {
+			r.printf("  %s\n", n)
+		}
 	}
 	if err := r.model.Build(r.backend, r.store, r.cfg.Seed); err != nil {
 		return err

@@ -62,6 +62,11 @@ type Config struct {
 	// Epsilon keeps ‖A‖ of an all-zero score row finite ("" = 1e-5, as the JAX port).
 	Epsilon float64 `mapstructure:"epsilon" yaml:"epsilon" json:"epsilon"`
 
+	// LNEps, when > 0, is the epsilon of every LayerNorm of the model. 0 keeps each kind's
+	// default: 1e-6 for the parametric LNs (ViT blocks, every model's final norm: timm's ViT
+	// value) and 1e-5 for the non-parametric LNs inside TokenFormer blocks (TOKENFORMER.md).
+	LNEps float64 `mapstructure:"ln_eps" yaml:"ln_eps" json:"ln_eps"`
+
 	// ViT only: MLP hidden width as a multiple of Dim (0 = 4).
 	MLPRatio float64 `mapstructure:"mlp_ratio" yaml:"mlp_ratio" json:"mlp_ratio"`
 
@@ -113,6 +118,25 @@ func (c Config) epsilon() float64 {
 		return DefaultEpsilon
 	}
 	return c.Epsilon
+}
+
+// BlockLNEps is the LayerNorm epsilon inside the encoder blocks.
+func (c Config) BlockLNEps() float64 {
+	switch {
+	case c.LNEps > 0:
+		return c.LNEps
+	case c.Kind == KindTokenFormer:
+		return innerLNEpsilon
+	}
+	return outerLNEpsilon
+}
+
+// FinalLNEps is the epsilon of the LayerNorm before the head.
+func (c Config) FinalLNEps() float64 {
+	if c.LNEps > 0 {
+		return c.LNEps
+	}
+	return outerLNEpsilon
 }
 
 func (c Config) mlpHidden() int {
@@ -185,8 +209,8 @@ func (c Config) Validate() error {
 	if c.DropPath < 0 || c.DropPath >= 1 {
 		return fmt.Errorf("model.drop_path = %g: must be in [0, 1)", c.DropPath)
 	}
-	if c.Zoom < 0 || c.QKVZoom < 0 || c.ProjZoom < 0 || c.FFNZoom < 0 || c.Epsilon < 0 || c.KeyStd < 0 || c.ValueStd < 0 || c.LinearStd < 0 {
-		return fmt.Errorf("model.zoom, epsilon, key_std, value_std and linear_std must be >= 0 (0 = default)")
+	if c.Zoom < 0 || c.QKVZoom < 0 || c.ProjZoom < 0 || c.FFNZoom < 0 || c.Epsilon < 0 || c.LNEps < 0 || c.KeyStd < 0 || c.ValueStd < 0 || c.LinearStd < 0 {
+		return fmt.Errorf("model.zoom, epsilon, ln_eps, key_std, value_std and linear_std must be >= 0 (0 = default)")
 	}
 	return nil
 }
@@ -198,3 +222,6 @@ func joinNorms() string {
 	}
 	return strings.Join(s, ", ")
 }
+
+// MLPHidden is the ViT MLP's hidden width (mlp_ratio · dim).
+func (c Config) MLPHidden() int { return c.mlpHidden() }

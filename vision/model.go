@@ -86,7 +86,7 @@ func (m *Model) Logits(scope *model.Scope, images *Node, training bool) *Node {
 		}
 	}
 	ns := scope.In("norm")
-	x = m.layerNorm(x, m.param(ns, g, "gamma", c.Dim), m.param(ns, g, "beta", c.Dim), outerLNEpsilon)
+	x = m.layerNorm(x, m.param(ns, g, "gamma", c.Dim), m.param(ns, g, "beta", c.Dim), c.FinalLNEps())
 	cls := Squeeze(Slice(x, AxisRange(), AxisElem(0), AxisRange()), 1) // [B, d]
 	return ConvertDType(m.linear(scope.In("head"), cls, c.NumClasses), dtypes.Float32)
 }
@@ -151,14 +151,14 @@ func (m *Model) layerNorm(x, gamma, beta *Node, eps float64) *Node {
 // with non-parametric LNs (TOKENFORMER.md).
 func (m *Model) tokenFormerBlock(scope *model.Scope, x *Node, dropRate float64) *Node {
 	c := m.Config
-	y := m.layerNorm(x, nil, nil, innerLNEpsilon)
+	y := m.layerNorm(x, nil, nil, c.BlockLNEps())
 	as := scope.In("attn")
 	q := m.pattention(as.In("query"), "qkv", y, c.QKVTokens, c.Dim)
 	k := m.pattention(as.In("key"), "qkv", y, c.QKVTokens, c.Dim)
 	v := m.pattention(as.In("value"), "qkv", y, c.QKVTokens, c.Dim)
 	a := m.pattention(as.In("out"), "proj", m.mha(q, k, v), c.ProjTokens, c.Dim)
 	x = Add(x, dropPath(scope.In("drop_attn"), a, dropRate))
-	f := m.pattention(scope.In("ffn"), "ffn", m.layerNorm(x, nil, nil, innerLNEpsilon), c.FFNTokens, c.Dim)
+	f := m.pattention(scope.In("ffn"), "ffn", m.layerNorm(x, nil, nil, c.BlockLNEps()), c.FFNTokens, c.Dim)
 	return Add(x, dropPath(scope.In("drop_ffn"), f, dropRate))
 }
 
@@ -168,7 +168,7 @@ func (m *Model) vitBlock(scope *model.Scope, x *Node, dropRate float64) *Node {
 	g := x.Graph()
 	ln := func(name string, t *Node) *Node {
 		s := scope.In("%s", name)
-		return m.layerNorm(t, m.param(s, g, "gamma", c.Dim), m.param(s, g, "beta", c.Dim), outerLNEpsilon)
+		return m.layerNorm(t, m.param(s, g, "gamma", c.Dim), m.param(s, g, "beta", c.Dim), c.BlockLNEps())
 	}
 	y := ln("ln1", x)
 	as := scope.In("attn")

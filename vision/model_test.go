@@ -214,3 +214,31 @@ func TestConfigValidationNamesTheKey(t *testing.T) {
 		t.Errorf("unknown preset error should list the presets, got %v", err)
 	}
 }
+
+// TestLayerNormEpsilon: model.ln_eps defaults per kind (ViT 1e-6 everywhere as timm;
+// TokenFormer 1e-5 inside blocks, 1e-6 before the head) and, when set, reaches every LN.
+func TestLayerNormEpsilon(t *testing.T) {
+	vit, tf := tiny(KindViT), tiny(KindTokenFormer)
+	if vit.BlockLNEps() != 1e-6 || vit.FinalLNEps() != 1e-6 || tf.BlockLNEps() != 1e-5 || tf.FinalLNEps() != 1e-6 {
+		t.Fatalf("defaults: vit %g/%g, tokenformer %g/%g", vit.BlockLNEps(), vit.FinalLNEps(), tf.BlockLNEps(), tf.FinalLNEps())
+	}
+	for _, c := range []Config{vit, tf} {
+		imgs := testImages(c, 2)
+		base := logitsOf(t, c, 7, imgs)
+		same := c
+		same.LNEps = same.BlockLNEps() // explicit default: identical function
+		if got := logitsOf(t, same, 7, imgs); got[0][0] != base[0][0] && c.Kind == KindViT {
+			t.Errorf("%s: ln_eps = default changed logits %v → %v", c.Kind, base[0], got[0])
+		}
+		big := c
+		big.LNEps = 10 // large enough to move every LN's output
+		if got := logitsOf(t, big, 7, imgs); got[0][0] == base[0][0] {
+			t.Errorf("%s: ln_eps = 10 did not change the logits", c.Kind)
+		}
+	}
+	bad := vit
+	bad.LNEps = -1
+	if err := bad.Validate(); err == nil || !strings.Contains(err.Error(), "ln_eps") {
+		t.Errorf("negative ln_eps: %v", err)
+	}
+}

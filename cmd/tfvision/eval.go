@@ -16,7 +16,7 @@ import (
 )
 
 func newEvalCmd() *cobra.Command {
-	var ckpt, dataDir, backendSpec, jsonPath string
+	var ckpt, dataDir, backendSpec, jsonPath, realPath string
 	var ema bool
 	var batch, workers, maxImages int
 	var maxPix int64
@@ -27,7 +27,11 @@ func newEvalCmd() *cobra.Command {
 validation split of --data (val/ class folders, devkit or Kaggle layouts), with the run's own
 eval transform (resize short side to size/crop_pct, center crop). Prints top-1, top-5, loss,
 images/s and a table against the published ViT/DeiT/TokenFormer results of the same size;
---json adds per-class accuracy.`,
+--json adds per-class accuracy, precision and recall and the confusion matrix (rows: true
+class, columns: top-1 prediction). --real-labels real.json adds the ImageNet-ReaL top-1: one
+label list per validation image in validation-file order (files sorted by name, as
+ILSVRC2012_val_00000001.JPEG …); images with an empty list are skipped, a prediction is right
+when it is in the image's list.`,
 		Example: `  tfvision eval --checkpoint runs/demo --data data/mnist
   tfvision eval --checkpoint runs/tf-b16 --data /imagenet --ema --json eval.json`,
 		Args: cobra.NoArgs,
@@ -62,6 +66,16 @@ images/s and a table against the published ViT/DeiT/TokenFormer results of the s
 			if err != nil {
 				return err
 			}
+			var opts eval.Options
+			if realPath != "" {
+				real, err := eval.ReadRealLabels(realPath)
+				if err != nil {
+					return err
+				}
+				if opts.Real, err = eval.RealBySample(real, ds.Val, run.Config.Model.NumClasses); err != nil {
+					return fmt.Errorf("--real-labels %s: %w", realPath, err)
+				}
+			}
 			split := ds.Val
 			if maxImages > 0 && maxImages < len(split.Samples) {
 				s := *split
@@ -82,7 +96,7 @@ images/s and a table against the published ViT/DeiT/TokenFormer results of the s
 			}
 			defer p.Finalize()
 			p.AfterBatch = evalAfterBatch
-			res, err := eval.Evaluate(cmd.Context(), p, loader, ds.Classes)
+			res, err := eval.EvaluateWith(cmd.Context(), p, loader, ds.Classes, opts)
 			if err != nil {
 				if res.Partial { // Ctrl-C: say what was done, never as the result; no --json
 					fmt.Fprintf(out, "interrupted: PARTIAL result over %d of %d images, not the split's: top-1 %.2f%%  top-5 %.2f%%  loss %.4f\n",
@@ -105,6 +119,9 @@ images/s and a table against the published ViT/DeiT/TokenFormer results of the s
 				fmt.Fprintf(out, ", %d unreadable files skipped", res.Failed)
 			}
 			fmt.Fprintf(out, ")\n")
+			if r := res.Real; r != nil {
+				fmt.Fprintf(out, "ReaL top-1 %.2f%%  (%d images with ReaL labels, %d without: skipped)\n", r.Top1, r.Images, r.Skipped)
+			}
 			printUnreadable(out, res.Unreadable, jsonPath)
 			fmt.Fprintln(out)
 			eval.WriteTable(out, name, vision.NumParams(run.Store), run.Config.Model.Config, res)
@@ -125,6 +142,7 @@ images/s and a table against the published ViT/DeiT/TokenFormer results of the s
 	f.StringVar(&ckpt, "checkpoint", "", "run directory or checkpoint file")
 	f.StringVar(&dataDir, "data", "", "dataset root with a validation split")
 	f.BoolVar(&ema, "ema", false, "evaluate the EMA weights")
+	f.StringVar(&realPath, "real-labels", "", "ImageNet-ReaL real.json: also score top-1 against these label lists (validation-file order)")
 	f.StringVar(&jsonPath, "json", "", "write the result (with per-class accuracy) as JSON")
 	f.StringVar(&backendSpec, "backend", "", "backend (default: auto)")
 	f.IntVar(&batch, "batch", 100, "batch size")

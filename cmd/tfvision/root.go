@@ -28,7 +28,7 @@ otherwise the pure-Go backend.`,
 		SilenceErrors: true,
 	}
 	root.AddCommand(newVersionCmd(), newModelsCmd(), newBenchCmd(), newDataCmd(), newTrainCmd(),
-		newEvalCmd(), newPredictCmd(), newExportCmd(), newGrowCmd(), newCheckCmd(), newDemoCmd())
+		newEvalCmd(), newPredictCmd(), newExportCmd(), newImportCmd(), newGrowCmd(), newCheckCmd(), newDemoCmd())
 	addProfileFlag(root)
 	return root
 }
