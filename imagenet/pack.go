@@ -110,7 +110,11 @@ func Pack(ds *Dataset, out string, o PackOptions) (*ShardIndex, error) {
 	if err != nil {
 		return nil, err
 	}
-	return ix, atomicfile.WriteBytes(filepath.Join(out, ShardIndexName), true, append(data, '\n'))
+	p := filepath.Join(out, ShardIndexName)
+	if err := atomicfile.WriteBytes(p, true, append(data, '\n')); err != nil {
+		return nil, err
+	}
+	return ix, os.Chmod(p, 0o644) // the temp file's 0600 would keep other users' jobs out
 }
 
 // packed is one sample ready to store.

@@ -168,7 +168,7 @@ func newBenchDataCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if split == nil || len(split.Samples) == 0 {
+			if split.Len() == 0 {
 				return fmt.Errorf("%s has no images to read", dataDir)
 			}
 			if workers <= 0 {

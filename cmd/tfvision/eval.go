@@ -49,7 +49,7 @@ images/s and a table against the published ViT/DeiT/TokenFormer results of the s
 			if err != nil {
 				return err
 			}
-			if ds.Val == nil || len(ds.Val.Samples) == 0 {
+			if ds.Val.Len() == 0 {
 				return fmt.Errorf("%s has no validation images (expected val/<class>/..., a devkit or a Kaggle layout)", dataDir)
 			}
 			if len(ds.Classes) != run.Config.Model.NumClasses {
@@ -62,12 +62,7 @@ images/s and a table against the published ViT/DeiT/TokenFormer results of the s
 			if err != nil {
 				return err
 			}
-			split := ds.Val
-			if maxImages > 0 && maxImages < len(split.Samples) {
-				s := *split
-				s.Samples = s.Samples[:maxImages]
-				split = &s
-			}
+			split := ds.Val.Head(maxImages)
 			if workers <= 0 {
 				workers = runtime.NumCPU()
 			}
@@ -86,7 +81,7 @@ images/s and a table against the published ViT/DeiT/TokenFormer results of the s
 			if err != nil {
 				if res.Partial { // Ctrl-C: say what was done, never as the result; no --json
 					fmt.Fprintf(out, "interrupted: PARTIAL result over %d of %d images, not the split's: top-1 %.2f%%  top-5 %.2f%%  loss %.4f\n",
-						res.Images, len(split.Samples), res.Top1, res.Top5, res.Loss)
+						res.Images, split.Len(), res.Top1, res.Top5, res.Loss)
 					if jsonPath != "" {
 						fmt.Fprintf(out, "%s not written\n", jsonPath)
 					}
