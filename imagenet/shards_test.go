@@ -18,7 +18,7 @@ import (
 
 // shardTree writes a 3-class folder tree of n training images (image k has indexColor(k)
 // and class k%3) mixing small JPEGs (copied by Pack), large JPEGs (resized), PNGs
-// (re-encoded) and, when corrupt, one unreadable file; plus 6 val images. It returns the
+// (re-encoded) and, when corrupt, two unreadable files (bad header, truncated); plus 6 val images. It returns the
 // root and colour index → label.
 func shardTree(t *testing.T, n int, corrupt bool) (string, map[int]int) {
 	t.Helper()
@@ -46,6 +46,8 @@ func shardTree(t *testing.T, n int, corrupt bool) (string, map[int]int) {
 	}
 	if corrupt {
 		writeFile(t, filepath.Join(root, "train", "class0", "broken.jpg"), []byte("\xff\xd8\xffnot a jpeg"))
+		whole := jpegBytes(t, solid(40, 30, indexColor(1)))
+		writeFile(t, filepath.Join(root, "train", "class1", "truncated.jpg"), whole[:len(whole)*2/3])
 	}
 	return root, labels
 }
@@ -111,8 +113,8 @@ func TestPackAndReadShards(t *testing.T) {
 	root, labels := shardTree(t, n, true)
 	out, ix := packTree(t, root, PackOptions{MaxSide: 16, ShardBytes: 6 << 10, Seed: 3, Workers: 2})
 	tr := ix.Splits["train"]
-	if tr.Total != n || tr.Skipped != 1 || tr.Copied != n/2 || tr.Reencoded != n/2 {
-		t.Fatalf("train split %+v: want %d samples, 1 skipped, %d copied, %d re-encoded", tr, n, n/2, n/2)
+	if tr.Total != n || tr.Skipped != 2 || tr.Copied != n/2 || tr.Reencoded != n/2 {
+		t.Fatalf("train split %+v: want %d samples, 2 skipped, %d copied, %d re-encoded", tr, n, n/2, n/2)
 	}
 	if len(tr.Shards) < 4 {
 		t.Fatalf("%d shards, want several with 6 KiB shards", len(tr.Shards))
