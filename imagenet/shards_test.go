@@ -345,3 +345,19 @@ func TestPackBytesGrayAndResize(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestPackIsDeterministic(t *testing.T) {
+	root, _ := shardTree(t, 12, false)
+	a, ixa := packTree(t, root, PackOptions{MaxSide: 16, ShardBytes: 6 << 10, Seed: 9, Workers: 3})
+	b, ixb := packTree(t, root, PackOptions{MaxSide: 16, ShardBytes: 6 << 10, Seed: 9, Workers: 1})
+	if !reflect.DeepEqual(ixa, ixb) {
+		t.Fatalf("indexes differ:\n%+v\n%+v", ixa, ixb)
+	}
+	for _, f := range ixa.Splits["train"].Shards {
+		da, _ := os.ReadFile(filepath.Join(a, f.File))
+		db, _ := os.ReadFile(filepath.Join(b, f.File))
+		if len(da) == 0 || string(da) != string(db) {
+			t.Fatalf("%s differs between two packs of the same tree", f.File)
+		}
+	}
+}
