@@ -58,6 +58,15 @@ type Data struct {
 	// before anything is allocated for them. 0 means the default, 178956970 (Pillow's
 	// MAX_IMAGE_PIXELS); eval and predict use the run's value (or --max-pixels).
 	MaxPixels int64 `mapstructure:"max_pixels" yaml:"max_pixels" json:"max_pixels"`
+	// ShardIndex of ShardCount (0 = 1): this host's part of the training data in a
+	// multi-host run, each host with its own index. For a packed shard directory
+	// (`tfvision data pack`) a part is every ShardCount-th tar file; for folders every
+	// ShardCount-th image of the epoch's order. Validation reads the whole val split.
+	ShardIndex int `mapstructure:"shard_index" yaml:"shard_index" json:"shard_index"`
+	ShardCount int `mapstructure:"shard_count" yaml:"shard_count" json:"shard_count"`
+	// ShuffleBuffer is the shuffle buffer, in images, when reading packed shards
+	// (0 = 2048); folders are shuffled whole.
+	ShuffleBuffer int `mapstructure:"shuffle_buffer" yaml:"shuffle_buffer" json:"shuffle_buffer"`
 }
 
 // Augment is the train and eval transform (timm semantics).
@@ -248,6 +257,10 @@ func (c Config) Validate() error {
 	}
 	if c.Data.Workers < 0 || c.Data.Prefetch < 0 || c.Data.Repeats < 0 || c.Data.MaxTrain < 0 || c.Data.MaxVal < 0 {
 		return fmt.Errorf("data.workers, prefetch, repeats, max_train and max_val must be >= 0")
+	}
+	if c.Data.ShardCount < 0 || c.Data.ShuffleBuffer < 0 || c.Data.ShardIndex < 0 || c.Data.ShardIndex >= max(c.Data.ShardCount, 1) {
+		return fmt.Errorf("data.shard_index = %d, data.shard_count = %d, data.shuffle_buffer = %d: want 0 <= shard_index < shard_count (0 = 1) and shuffle_buffer >= 0",
+			c.Data.ShardIndex, c.Data.ShardCount, c.Data.ShuffleBuffer)
 	}
 	if c.Data.MaxPixels < 0 {
 		return fmt.Errorf("data.max_pixels = %d: must be >= 0 (0 = the default, %d)", c.Data.MaxPixels, DefaultMaxPixels)

@@ -20,6 +20,10 @@
 //   - "kaggle": root/ILSVRC/Data/CLS-LOC/{train,val} with LOC_val_solution.csv
 //     and LOC_synset_mapping.txt.
 //
+// A directory holding an index.json written by [Pack] is the "shards" layout:
+// train-NNNNNN.tar / val-NNNNNN.tar files of NNNNNN.jpg + NNNNNN.cls members,
+// read sequentially by the [Loader] (see shards.go and loader_shards.go).
+//
 // # Dirty data
 //
 // Listing skips OS litter (.DS_Store, Thumbs.db, ._*), hidden files and files

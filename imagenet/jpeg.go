@@ -89,9 +89,19 @@ func DecodeFor(path string, t Transform, maxPixels int64) (image.Image, error) {
 // for every use, so each use sees the same draws). A CropPlanner gets its reduced decode
 // and ApplyScaled; any other transform DecodeFor's image and Apply.
 func decodeApply(path string, t Transform, maxPixels int64, newRNG func() *rand.Rand, dst []float32) error {
-	img, scaledFrom, scale, err := decodeFor(path, t, maxPixels, newRNG)
+	data, err := os.ReadFile(path)
 	if err != nil {
-		return err
+		return fmt.Errorf("imagenet: read %s: %w", path, err)
+	}
+	return decodeApplyBytes(path, data, t, maxPixels, newRNG, dst)
+}
+
+// decodeApplyBytes is decodeApply for a file already in memory (a shard member); name
+// is what errors call it.
+func decodeApplyBytes(name string, data []byte, t Transform, maxPixels int64, newRNG func() *rand.Rand, dst []float32) error {
+	img, scaledFrom, scale, err := decodeFor(data, t, maxPixels, newRNG)
+	if err != nil {
+		return fmt.Errorf("imagenet: decode %s: %w", name, err)
 	}
 	if scale == 0 {
 		err = t.Apply(img, newRNG(), dst)
@@ -99,21 +109,25 @@ func decodeApply(path string, t Transform, maxPixels int64, newRNG func() *rand.
 		err = t.(CropPlanner).ApplyScaled(img, scaledFrom.X, scaledFrom.Y, scale, newRNG(), dst)
 	}
 	if err != nil {
-		return fmt.Errorf("imagenet: transform %s: %w", path, err)
+		return fmt.Errorf("imagenet: transform %s: %w", name, err)
 	}
 	return nil
 }
 
-// decodeFor decodes path for t. When img is a reduced decode for a CropPlanner,
+// decodeFor decodes data for t. When img is a reduced decode for a CropPlanner,
 // scaledFrom is the full size and scale the decode's n/8; else scale is 0.
-func decodeFor(path string, t Transform, maxPixels int64, newRNG func() *rand.Rand) (img image.Image, scaledFrom image.Point, scale float64, err error) {
+func decodeFor(data []byte, t Transform, maxPixels int64, newRNG func() *rand.Rand) (img image.Image, scaledFrom image.Point, scale float64, err error) {
+	o := DecodeOptions{MaxPixels: maxPixels}
 	cp, ok := t.(CropPlanner)
 	if !ok {
-		img, err := DecodeFor(path, t, maxPixels)
+		if h, ok := t.(DecodeHinter); ok {
+			o.MinW, o.MinH = h.MinDecodeSize()
+		}
+		img, err := decodeBytesWith(data, o, jpegSel().turbo)
 		return img, image.Point{}, 0, err
 	}
-	o := DecodeOptions{MaxPixels: maxPixels, SizeFor: func(w, h int) (int, int) { return cp.MinDecodeSizeFor(w, h, newRNG()) }}
-	img, full, err := decodeFileFull(path, o, jpegSel().turbo)
+	o.SizeFor = func(w, h int) (int, int) { return cp.MinDecodeSizeFor(w, h, newRNG()) }
+	img, full, err := decodeBytesFull(data, o, jpegSel().turbo)
 	if err != nil || img.Bounds().Size() == full {
 		return img, image.Point{}, 0, err
 	}
@@ -122,5 +136,5 @@ func decodeFor(path string, t Transform, maxPixels int64, newRNG func() *rand.Ra
 			return img, full, float64(n) / 8, nil
 		}
 	}
-	return nil, image.Point{}, 0, fmt.Errorf("imagenet: decode %s: %v is no n/8 scale of %v", path, img.Bounds().Size(), full)
+	return nil, image.Point{}, 0, fmt.Errorf("%v is no n/8 scale of %v", img.Bounds().Size(), full)
 }

@@ -25,8 +25,13 @@ type LoaderConfig struct {
 	Seed      uint64
 	Shuffle   bool
 	// ShardIndex of ShardCount: this process's part of every epoch (data
-	// parallel training). Shards are disjoint and have equal step counts.
+	// parallel training). Parts are disjoint and have equal step counts. For
+	// listed files a part is every ShardCount-th sample of the epoch's order; for
+	// packed shards it is every ShardCount-th tar file (loader_shards.go).
 	ShardIndex, ShardCount int
+	// ShuffleBuffer is the shuffle buffer, in samples, of a packed split
+	// (<= 0: DefaultShuffleBuffer); listed files are permuted whole.
+	ShuffleBuffer int
 	// Repeats is DeiT-style repeated augmentation (timm's RepeatAugSampler):
 	// each sample appears Repeats times per epoch, each copy with its own
 	// augmentation stream. 0 or 1 means off.
@@ -74,6 +79,7 @@ type Loader struct {
 	limit    int // global positions used per epoch (after DropLast truncation)
 	perShard int // positions per shard, padding included
 	steps    int
+	shards   *shardSource // packed split; nil for listed files
 
 	mu    sync.Mutex
 	stats LoadStats
@@ -81,7 +87,7 @@ type Loader struct {
 
 // NewLoader validates cfg and prepares a loader over split.
 func NewLoader(split *Split, cfg LoaderConfig) (*Loader, error) {
-	if split == nil || len(split.Samples) == 0 {
+	if split == nil || split.Len() == 0 {
 		return nil, errors.New("imagenet: NewLoader: empty split")
 	}
 	if cfg.BatchSize < 1 {
@@ -110,9 +116,29 @@ func NewLoader(split *Split, cfg LoaderConfig) (*Loader, error) {
 	if l.h <= 0 || l.w <= 0 {
 		return nil, fmt.Errorf("imagenet: NewLoader: Transform size %dx%d", l.h, l.w)
 	}
-	total := len(split.Samples) * cfg.Repeats
+	total := split.Len() * cfg.Repeats
 	S, B := cfg.ShardCount, cfg.BatchSize
-	if cfg.DropLast {
+	if len(split.Shards) > 0 {
+		// Each process reads whole files, so parts differ in size: all take the
+		// smallest part's steps (DropLast) or pad to the largest's.
+		var counts []int
+		var err error
+		if l.shards, counts, err = newShardSource(split, cfg); err != nil {
+			return nil, err
+		}
+		lo, hi := counts[0], counts[0]
+		for _, c := range counts {
+			lo, hi = min(lo, c), max(hi, c)
+		}
+		if cfg.DropLast {
+			l.perShard = lo * cfg.Repeats
+			l.steps = l.perShard / B
+		} else {
+			l.perShard = hi * cfg.Repeats
+			l.steps = (l.perShard + B - 1) / B
+		}
+		l.limit = l.perShard * S
+	} else if cfg.DropLast {
 		l.limit = total / S * S
 		l.perShard = l.limit / S
 		l.steps = l.perShard / B
@@ -123,7 +149,7 @@ func NewLoader(split *Split, cfg LoaderConfig) (*Loader, error) {
 	}
 	if l.steps == 0 {
 		return nil, fmt.Errorf("imagenet: NewLoader: %d samples x %d repeats over %d shards give no full batch of %d (DropLast)",
-			len(split.Samples), cfg.Repeats, S, B)
+			split.Len(), cfg.Repeats, S, B)
 	}
 	return l, nil
 }
@@ -196,6 +222,9 @@ type pending struct {
 // the consumer, so about Prefetch+2 batches are in memory at once. A resumed run passes the step it stopped
 // at and gets exactly the batches it would have seen.
 func (l *Loader) Epoch(ctx context.Context, epoch, startStep int) <-chan Batch {
+	if l.shards != nil {
+		return l.shardEpoch(ctx, epoch, startStep)
+	}
 	out := make(chan Batch)
 	B := l.cfg.BatchSize
 	perm := l.perm(epoch)

@@ -24,6 +24,9 @@ func Open(root string, opts Options) (*Dataset, error) {
 	if !isDir(abs) {
 		return nil, fmt.Errorf("imagenet: %s is not a directory", root)
 	}
+	if isShardDir(abs) { // packed shards: index.json is the listing, no cache needed
+		return openShards(abs)
+	}
 	if !opts.NoCache {
 		if d := loadCache(abs, opts); d != nil {
 			return d, nil

@@ -32,20 +32,24 @@ func (r *SkipReport) add(path, reason string) {
 	}
 }
 
-// Split is one partition (train or val) of a dataset.
+// Split is one partition (train or val) of a dataset: listed files (Samples) or, for
+// the "shards" layout, packed tar files (Shards; Samples is then empty). Len counts both.
 type Split struct {
 	Name    string
 	Samples []Sample
+	Shards  []ShardFile // File is an absolute path
 	Ignored SkipReport
 }
 
 // Dataset is what Open found under Root.
 type Dataset struct {
 	Root    string
-	Layout  string // "folders", "devkit" or "kaggle"
+	Layout  string // "folders", "devkit", "kaggle" or "shards"
 	Classes []Class
 	Train   *Split // nil when absent
 	Val     *Split // nil when absent
+	// Shards is the "shards" layout's index.json (nil for the other layouts).
+	Shards *ShardIndex
 }
 
 // Options tune Open.

@@ -36,9 +36,14 @@ func mixer(cfg configs.Config) (*augment.Mixer, error) {
 }
 
 // subset keeps a seeded random subset of n samples (n <= 0 keeps all), in the split's order.
+// Of packed shards it keeps the first n, which Pack's shuffle already made a random subset
+// (the same whatever the seed).
 func subset(split *imagenet.Split, n int, seed uint64) *imagenet.Split {
-	if split == nil || n <= 0 || n >= len(split.Samples) {
+	if split == nil || n <= 0 || n >= split.Len() {
 		return split
+	}
+	if len(split.Shards) > 0 {
+		return split.Head(n)
 	}
 	rng := rand.New(rand.NewPCG(seed, 0x5eb5e7))
 	keep := rng.Perm(len(split.Samples))[:n]
@@ -72,3 +77,11 @@ var (
 	_ imagenet.CropPlanner  = (*augment.Train)(nil)
 	_ imagenet.DecodeHinter = (*augment.Eval)(nil)
 )
+
+// shuffleBuffer is data.shuffle_buffer with its default filled in.
+func shuffleBuffer(cfg configs.Config) int {
+	if cfg.Data.ShuffleBuffer > 0 {
+		return cfg.Data.ShuffleBuffer
+	}
+	return imagenet.DefaultShuffleBuffer
+}

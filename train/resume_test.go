@@ -13,6 +13,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/tfvision/tfvision/checkpoint"
+	"github.com/tfvision/tfvision/imagenet"
 )
 
 func loadAll(t *testing.T, path string) map[string][]byte {
@@ -59,9 +60,35 @@ func trainLosses(t *testing.T, dir string) map[int64]float64 {
 func TestResumeMatchesUninterruptedRun(t *testing.T) {
 	data := t.TempDir()
 	writeTree(t, data, map[string]int{"train": 16, "val": 4})
+	checkResumeMatches(t, data)
+}
+
+// TestResumeMatchesUninterruptedRunOnShards is the same from packed shards (several tar
+// files, a shuffle buffer smaller than the split), whose loader streams instead of
+// permuting a listing.
+func TestResumeMatchesUninterruptedRunOnShards(t *testing.T) {
+	data := t.TempDir()
+	writeTree(t, data, map[string]int{"train": 16, "val": 4})
+	ds, err := imagenet.Open(data, imagenet.Options{NoCache: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	shards := filepath.Join(t.TempDir(), "shards")
+	ix, err := imagenet.Pack(ds, shards, imagenet.PackOptions{ShardBytes: 8 << 10, Seed: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(ix.Splits["train"].Shards); n < 3 {
+		t.Fatalf("%d train shards, want several", n)
+	}
+	checkResumeMatches(t, shards, "data.shuffle_buffer=10")
+}
+
+func checkResumeMatches(t *testing.T, data string, sets ...string) {
+	t.Helper()
 	b := goBackend(t)
 	straight := filepath.Join(t.TempDir(), "straight")
-	sum, err := Run(context.Background(), Options{Config: tinyConfig(t, data, straight), Backend: b})
+	sum, err := Run(context.Background(), Options{Config: tinyConfig(t, data, straight, sets...), Backend: b})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +96,7 @@ func TestResumeMatchesUninterruptedRun(t *testing.T) {
 		t.Fatalf("straight run did %d steps, want 12", sum.Steps)
 	}
 	resumed := filepath.Join(t.TempDir(), "resumed")
-	_, err = Run(context.Background(), Options{Config: tinyConfig(t, data, resumed), Backend: b, StopAfter: 5})
+	_, err = Run(context.Background(), Options{Config: tinyConfig(t, data, resumed, sets...), Backend: b, StopAfter: 5})
 	if !errors.Is(err, ErrInterrupted) {
 		t.Fatalf("stopped run: %v, want ErrInterrupted", err)
 	}
@@ -77,7 +104,7 @@ func TestResumeMatchesUninterruptedRun(t *testing.T) {
 	f, _ := os.OpenFile(filepath.Join(resumed, "metrics.jsonl"), os.O_APPEND|os.O_WRONLY, 0)
 	f.WriteString(`{"kind":"train","step":6,"epoch":0,"loss":123}` + "\n")
 	f.Close()
-	sum2, err := Run(context.Background(), Options{Config: tinyConfig(t, data, resumed), Backend: b})
+	sum2, err := Run(context.Background(), Options{Config: tinyConfig(t, data, resumed, sets...), Backend: b})
 	if err != nil {
 		t.Fatal(err)
 	}

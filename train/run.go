@@ -147,7 +147,7 @@ func (r *runner) setup() error {
 	if err != nil {
 		return fmt.Errorf("open dataset: %w", err)
 	}
-	if ds.Train == nil || len(ds.Train.Samples) == 0 {
+	if ds.Train.Len() == 0 {
 		return fmt.Errorf("dataset %s has no training images (expected %s/train/<class>/...)", cfg.Data.Dir, cfg.Data.Dir)
 	}
 	if len(ds.Classes) != cfg.Model.NumClasses {
@@ -157,11 +157,15 @@ func (r *runner) setup() error {
 	r.printf("config (also in %s):\n%s\n", filepath.Join(r.dir, "config.yaml"), indent(r.configYAML))
 	r.classes = ds.Classes
 	trainSplit := subset(ds.Train, cfg.Data.MaxTrain, cfg.Seed)
-	r.printf("data: %s (%s layout), %d classes, %d training images", cfg.Data.Dir, ds.Layout, len(ds.Classes), len(trainSplit.Samples))
+	r.printf("data: %s (%s layout), %d classes, %d training images", cfg.Data.Dir, ds.Layout, len(ds.Classes), trainSplit.Len())
 	if ds.Train.Ignored.Count > 0 {
 		r.printf(" (%d files ignored, e.g. %s)", ds.Train.Ignored.Count, strings.Join(ds.Train.Ignored.Examples, "; "))
 	}
 	r.printf("\n")
+	if ix := ds.Shards; ix != nil {
+		r.printf("shards: %d training tar files (images packed at short side <= %d, JPEG quality %d); this host reads part %d of %d (data.shard_index/shard_count), shuffle buffer %d\n",
+			len(ds.Train.Shards), ix.MaxSide, ix.Quality, cfg.Data.ShardIndex, max(cfg.Data.ShardCount, 1), shuffleBuffer(cfg))
+	}
 	r.microPerStep = cfg.Optim.AccumSteps
 	micro := cfg.Optim.BatchSize / cfg.Optim.AccumSteps
 	tt, err := TrainTransform(cfg)
@@ -173,7 +177,8 @@ func (r *runner) setup() error {
 	prefetch := max(cfg.Data.Prefetch, r.microPerStep)
 	r.trainLoader, err = imagenet.NewLoader(trainSplit, imagenet.LoaderConfig{BatchSize: micro, Workers: cfg.Data.Workers,
 		Prefetch: prefetch, Seed: cfg.Seed, Shuffle: true, Repeats: cfg.Data.Repeats, DropLast: true, Transform: tt,
-		MaxPixels: cfg.Data.MaxPixels})
+		MaxPixels: cfg.Data.MaxPixels, ShardIndex: cfg.Data.ShardIndex, ShardCount: cfg.Data.ShardCount,
+		ShuffleBuffer: cfg.Data.ShuffleBuffer})
 	if err != nil {
 		return fmt.Errorf("train loader: %w", err)
 	}
@@ -182,9 +187,9 @@ func (r *runner) setup() error {
 	r.printf("JPEG decoder: %s; images over %d pixels are refused (data.max_pixels)\n", imagenet.JPEGDecoder(), maxPixels(cfg))
 	r.stepsPerEp = r.trainLoader.StepsPerEpoch() / r.microPerStep
 	if r.stepsPerEp == 0 {
-		return fmt.Errorf("optim.batch_size = %d is larger than the %d training images: lower it", cfg.Optim.BatchSize, len(trainSplit.Samples))
+		return fmt.Errorf("optim.batch_size = %d is larger than the %d training images: lower it", cfg.Optim.BatchSize, trainSplit.Len())
 	}
-	if ds.Val != nil && len(ds.Val.Samples) > 0 && cfg.Eval.EveryEpochs > 0 {
+	if ds.Val.Len() > 0 && cfg.Eval.EveryEpochs > 0 {
 		et, err := eval.Transform(cfg)
 		if err != nil {
 			return err
@@ -200,7 +205,7 @@ func (r *runner) setup() error {
 		if err != nil {
 			return fmt.Errorf("val loader: %w", err)
 		}
-		r.printf("validation: %d images\n", len(valSplit.Samples))
+		r.printf("validation: %d images\n", valSplit.Len())
 	}
 	if r.mix, err = mixer(cfg); err != nil {
 		return err

@@ -140,7 +140,11 @@ func newBenchDataCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "data",
 		Short: "Images/s of the input pipeline (decode + augmentation), total and per worker",
+		Long: `Read --max images through the loader (read, decode, transform, batch) and report images/s.
+--data may be any layout, including a shard directory written by "tfvision data pack"
+(recognised by its index.json), so folders and shards of one dataset compare directly.`,
 		Example: `  tfvision bench data --data /imagenet --workers 2 --train
+  tfvision bench data --data /imagenet-shards --workers 2 --train
   tfvision bench data --data /imagenet --workers 8 --eval --max 2000`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -168,7 +172,7 @@ func newBenchDataCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if split == nil || len(split.Samples) == 0 {
+			if split.Len() == 0 {
 				return fmt.Errorf("%s has no images to read", dataDir)
 			}
 			if workers <= 0 {
@@ -179,14 +183,14 @@ func newBenchDataCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "JPEG decoder: %s\n", imagenet.JPEGDecoder())
+			fmt.Fprintf(cmd.OutOrStdout(), "data: %s (%s layout); JPEG decoder: %s\n", ds.Root, ds.Layout, imagenet.JPEGDecoder())
 			fmt.Fprintf(cmd.OutOrStdout(), "%d images in %.2fs: %.1f images/s, %.1f images/s per worker (%d workers, %d px, %s transform)\n",
 				res.Images, res.Seconds, res.ImagesPerSec, res.PerWorker, workers, cfg.Model.ImageSize, map[bool]string{true: "train", false: "eval"}[trainMode])
 			return writeJSON(jsonPath, res)
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&dataDir, "data", "", "dataset root (ImageNet layout)")
+	f.StringVar(&dataDir, "data", "", "dataset root (ImageNet layout, or a shard directory from data pack)")
 	f.StringVar(&configName, "config", "vit-b", "config whose augment section and image size to use")
 	f.StringArrayVar(&sets, "set", nil, "override a config key, e.g. --set augment.rand_augment= (torchvision's plain RRC+flip)")
 	f.IntVar(&workers, "workers", 0, "decode workers (0 = number of CPUs)")

@@ -53,7 +53,7 @@ when it is in the image's list.`,
 			if err != nil {
 				return err
 			}
-			if ds.Val == nil || len(ds.Val.Samples) == 0 {
+			if ds.Val.Len() == 0 {
 				return fmt.Errorf("%s has no validation images (expected val/<class>/..., a devkit or a Kaggle layout)", dataDir)
 			}
 			if len(ds.Classes) != run.Config.Model.NumClasses {
@@ -76,12 +76,7 @@ when it is in the image's list.`,
 					return fmt.Errorf("--real-labels %s: %w", realPath, err)
 				}
 			}
-			split := ds.Val
-			if maxImages > 0 && maxImages < len(split.Samples) {
-				s := *split
-				s.Samples = s.Samples[:maxImages]
-				split = &s
-			}
+			split := ds.Val.Head(maxImages)
 			if workers <= 0 {
 				workers = runtime.NumCPU()
 			}
@@ -100,7 +95,7 @@ when it is in the image's list.`,
 			if err != nil {
 				if res.Partial { // Ctrl-C: say what was done, never as the result; no --json
 					fmt.Fprintf(out, "interrupted: PARTIAL result over %d of %d images, not the split's: top-1 %.2f%%  top-5 %.2f%%  loss %.4f\n",
-						res.Images, len(split.Samples), res.Top1, res.Top5, res.Loss)
+						res.Images, split.Len(), res.Top1, res.Top5, res.Loss)
 					if jsonPath != "" {
 						fmt.Fprintf(out, "%s not written\n", jsonPath)
 					}
