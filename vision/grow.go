@@ -16,7 +16,8 @@ import (
 type GrowOptions struct {
 	QKVTokens, ProjTokens, FFNTokens int
 	// KeepZoom holds √n at the pre-growth counts, which makes the grown model compute
-	// exactly the old function at step 0 (TOKENFORMER.md, "Incremental scaling").
+	// exactly the old function at step 0 for the GELU norms: zero new keys score 0 and
+	// GELU(0) = 0 (TokenFormer's incremental scaling, arXiv 2410.23168).
 	KeepZoom bool
 	// NewValueStd is the std of the appended value tokens (0 = the config's value init
 	// std). They must not be zero, or neither new keys nor values would ever learn.
