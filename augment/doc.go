@@ -25,6 +25,5 @@
 // Train pipeline, in the rng's draw order: RandomResizedCrop box, flip,
 // RandAugment (on the 8-bit image at output size), normalisation, random
 // erasing (on the floats). Batches then go through Mixer (Mixup/CutMix with
-// soft, label-smoothed targets) or SmoothLabels. ParseOps builds ad-hoc
-// pipelines of the ops from strings (a small big_vision-style registry).
+// soft, label-smoothed targets) or SmoothLabels.
 package augment

@@ -8,7 +8,9 @@ package backend
 import (
 	"fmt"
 	"os"
+	"reflect"
 	"runtime"
+	"strconv"
 	"strings"
 
 	"github.com/gomlx/compute"
@@ -66,10 +68,7 @@ func Open(spec string, opts Options) (b compute.Backend, err error) {
 	}
 	name, _, _ := strings.Cut(resolved, ":")
 	if name == "go" {
-		// gobackend prints its parallelism setting to stdout; keep stdout for results.
-		return openQuiet(func() (compute.Backend, error) {
-			return gobackend.New(strings.TrimPrefix(strings.TrimPrefix(resolved, "go"), ":"))
-		}, resolved)
+		return openGo(resolved)
 	}
 	defer func() {
 		// compute.NewWithConfig panics on unknown backend names.
@@ -86,17 +85,63 @@ func Open(spec string, opts Options) (b compute.Backend, err error) {
 	return b, nil
 }
 
-func openQuiet(open func() (compute.Backend, error), spec string) (compute.Backend, error) {
-	stdout := os.Stdout
-	if devnull, err := os.Open(os.DevNull); err == nil {
-		os.Stdout = devnull
-		defer func() { os.Stdout = stdout; devnull.Close() }()
+// openGo opens the pure-Go backend for spec ("go[:options]") without the "Go backend:
+// parallelism set to N" line gobackend.New prints to stdout for its parallelism option, so
+// stdout keeps only results (`--json`, predictions).
+//
+// compute v0.1.14 has no public way to set the parallelism quietly: the option is the only
+// setter in the config string, the *Backend type and its workers pool live in internal
+// packages, and no method or other knob reaches the pool. Swapping os.Stdout around the
+// call (the previous approach) silenced it but raced with every other goroutine writing
+// to stdout. So the parallelism option is taken out of the config and applied afterwards
+// through the backend's exported Workers field and its SetMaxParallelism method, by
+// reflection (before any computation runs, as the method requires). Should a compute
+// upgrade rename them, the option goes back into the config (correct, one extra line on
+// stdout) and TestOpenGoIsQuiet fails, pointing here.
+func openGo(spec string) (compute.Backend, error) {
+	config := strings.TrimPrefix(strings.TrimPrefix(spec, "go"), ":")
+	var rest []string
+	parallelism, setParallelism := 0, false
+	for part := range strings.SplitSeq(config, ",") {
+		key, value, _ := strings.Cut(part, "=")
+		if key != "parallelism" {
+			rest = append(rest, part)
+			continue
+		}
+		n, err := strconv.Atoi(value)
+		if err != nil {
+			return nil, fmt.Errorf("open backend %q: parallelism needs an int, got %q", spec, value)
+		}
+		parallelism, setParallelism = n, true
 	}
-	b, err := open()
+	b, err := gobackend.New(strings.Join(rest, ","))
+	if err == nil && setParallelism && !setGoParallelism(b, parallelism) {
+		b.Finalize()
+		b, err = gobackend.New(config)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("open backend %q: %w", spec, err)
 	}
 	return b, nil
+}
+
+// setGoParallelism calls b.Workers.SetMaxParallelism(n) on a gobackend backend, reporting
+// whether b had that shape.
+func setGoParallelism(b compute.Backend, n int) bool {
+	v := reflect.ValueOf(b)
+	if v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Struct {
+		return false
+	}
+	w := v.Elem().FieldByName("Workers")
+	if !w.IsValid() || w.Kind() != reflect.Pointer || w.IsNil() {
+		return false
+	}
+	set := w.MethodByName("SetMaxParallelism")
+	if !set.IsValid() || set.Type().NumIn() != 1 || set.Type().In(0).Kind() != reflect.Int || set.Type().NumOut() != 0 {
+		return false
+	}
+	set.Call([]reflect.Value{reflect.ValueOf(n)})
+	return true
 }
 
 // Describe is the one-line summary printed at start: backend, devices and host.

@@ -9,7 +9,8 @@ import (
 	"github.com/tfvision/tfvision/vision"
 )
 
-// Baseline is a published ImageNet-1k top-1 (224 px unless noted), from TOKENFORMER.md.
+// Baseline is a published ImageNet-1k top-1 (224 px unless noted), from the TokenFormer
+// paper's ImageNet table (ICLR 2025, arXiv 2410.23168).
 type Baseline struct {
 	Size   string  // "Ti", "S", "B", "L"
 	Model  string  // as published
@@ -18,7 +19,7 @@ type Baseline struct {
 	Note   string
 }
 
-// Baselines are the rows of TOKENFORMER.md's table and its smaller anchors.
+// Baselines are the rows of that table and the smaller DeiT anchors (DeiT, arXiv 2012.12877).
 var Baselines = []Baseline{
 	{"Ti", "DeiT-Ti", 72.2, "5.7M", "DeiT recipe"},
 	{"S", "DeiT-S", 79.8, "22M", "DeiT recipe"},

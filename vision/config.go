@@ -64,7 +64,8 @@ type Config struct {
 
 	// LNEps, when > 0, is the epsilon of every LayerNorm of the model. 0 keeps each kind's
 	// default: 1e-6 for the parametric LNs (ViT blocks, every model's final norm: timm's ViT
-	// value) and 1e-5 for the non-parametric LNs inside TokenFormer blocks (TOKENFORMER.md).
+	// value) and 1e-5 for the non-parametric LNs inside TokenFormer blocks (the official
+	// TokenFormer code's value).
 	LNEps float64 `mapstructure:"ln_eps" yaml:"ln_eps" json:"ln_eps"`
 
 	// ViT only: MLP hidden width as a multiple of Dim (0 = 4).
@@ -84,7 +85,7 @@ const (
 	DefaultMLPRatio  = 4.0
 	DefaultKeyStd    = 0.02
 	DefaultLinearStd = 0.02
-	innerLNEpsilon   = 1e-5 // non-parametric LN inside TokenFormer blocks (TOKENFORMER.md)
+	innerLNEpsilon   = 1e-5 // non-parametric LN inside TokenFormer blocks (official TokenFormer code)
 	outerLNEpsilon   = 1e-6 // parametric LNs, as timm's ViT
 )
 

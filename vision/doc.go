@@ -8,8 +8,10 @@
 //
 // The package knows nothing about files or data: it maps a [B, H, W, C] float tensor to
 // [B, classes] logits. Models are built from a [Config], usually one of the named
-// [Presets]; parameters are initialised on the host from (seed, variable path) so a run
+// presets ([Preset], [PresetNames]); parameters are initialised on the host from (seed, variable path) so a run
 // is reproducible whatever the backend or the order in which variables were created.
 //
-// The math is restated in ../shared/TOKENFORMER.md (Pattention, block, initialisation).
+// The math (Pattention, block, initialisation) follows the TokenFormer paper (Wang et al.,
+// "TokenFormer: Rethinking Transformer Scaling with Tokenized Model Parameters", ICLR 2025,
+// arXiv 2410.23168) and its official code; pattention.go and model.go state the formulas.
 package vision

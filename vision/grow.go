@@ -16,7 +16,9 @@ import (
 type GrowOptions struct {
 	QKVTokens, ProjTokens, FFNTokens int
 	// KeepZoom holds √n at the pre-growth counts, which makes the grown model compute
-	// exactly the old function at step 0 (TOKENFORMER.md, "Incremental scaling").
+	// exactly the old function at step 0 for the GELU norms: zero new keys score 0 and
+	// GELU(0) = 0 (TokenFormer's incremental scaling, arXiv 2410.23168). Grow refuses it
+	// with NormSoftmax, where a zero key still scores softmax(0) > 0.
 	KeepZoom bool
 	// NewValueStd is the std of the appended value tokens (0 = the config's value init
 	// std). They must not be zero, or neither new keys nor values would ever learn.
@@ -45,6 +47,14 @@ func pattentionGroup(path string) string {
 func Grow(store *model.Store, cfg Config, opts GrowOptions) (Config, error) {
 	if cfg.Kind != KindTokenFormer {
 		return cfg, fmt.Errorf("grow: only tokenformer models have parameter tokens (model.kind = %q)", cfg.Kind)
+	}
+	if opts.KeepZoom && cfg.norm() == NormSoftmax {
+		// softmax(A)·zoom gives a zero key the score exp(0)/Σ > 0: the new tokens take
+		// probability mass from the old ones and add their random values (issue 14 measured
+		// logits moving by 40-112%). No choice of new keys scores 0 for every input.
+		return cfg, fmt.Errorf("grow: --keep-zoom cannot preserve the function with model.norm: %s "+
+			"(a zero new key still scores softmax(0) > 0 and shifts every output); "+
+			"grow without --keep-zoom and train on, or use model.norm %s or %s", NormSoftmax, NormL2GELU, NormGELUL2)
 	}
 	target := map[string]int{"qkv": cfg.QKVTokens, "proj": cfg.ProjTokens, "ffn": cfg.FFNTokens}
 	for group, n := range map[string]int{"qkv": opts.QKVTokens, "proj": opts.ProjTokens, "ffn": opts.FFNTokens} {

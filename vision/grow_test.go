@@ -145,3 +145,43 @@ func TestGrownTokensLearn(t *testing.T) {
 		t.Errorf("shrinking must be refused, got %v", err)
 	}
 }
+
+// TestGrowKeepZoomRefusesSoftmax: with model.norm softmax a zero new key still scores
+// softmax(0) > 0, so --keep-zoom cannot keep the function (the logits moved by 40-112%);
+// Grow must refuse it, name the flag and the norm, and leave the store untouched. Without
+// --keep-zoom (no preservation promised) softmax models still grow.
+func TestGrowKeepZoomRefusesSoftmax(t *testing.T) {
+	c := tiny(KindTokenFormer)
+	c.Norm = NormSoftmax
+	m, _ := New(c)
+	store := model.NewStore()
+	if err := m.Build(goBackend(t), store, 3); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Grow(store, c, GrowOptions{FFNTokens: 40, KeepZoom: true, Seed: 9})
+	if err == nil || !strings.Contains(err.Error(), "--keep-zoom") || !strings.Contains(err.Error(), "softmax") {
+		t.Fatalf("grow --keep-zoom of a softmax model: want an error naming --keep-zoom and softmax, got %v", err)
+	}
+	if v := store.GetVariable("/block_01/ffn/value_tokens"); v.Shape().Dimensions[0] != 24 {
+		t.Fatalf("refused grow still changed the store: %s", v.Shape())
+	}
+	images := testImages(c, 3)
+	before := logitsWith(t, c, store, images)
+	grown, err := Grow(store, c, GrowOptions{FFNTokens: 40, Seed: 9})
+	if err != nil || grown.FFNTokens != 40 {
+		t.Fatalf("grow of a softmax model without --keep-zoom: %+v, %v", grown, err)
+	}
+	// Why it is refused: even with the zoom held by hand at the old count, the output moves.
+	grown.FFNZoom = 24
+	after := logitsWith(t, grown, store, images)
+	maxRel := 0.0
+	for i := range before {
+		for j := range before[i] {
+			maxRel = max(maxRel, math.Abs(float64(after[i][j]-before[i][j]))/math.Abs(float64(before[i][j])))
+		}
+	}
+	t.Logf("softmax, zoom held: max relative logit change %.1f%%", 100*maxRel)
+	if maxRel < 1e-3 {
+		t.Errorf("softmax growth with the zoom held kept the logits (max relative change %g): the refusal would be needless", maxRel)
+	}
+}

@@ -148,7 +148,7 @@ func (m *Model) layerNorm(x, gamma, beta *Node, eps float64) *Node {
 }
 
 // tokenFormerBlock: y = LN(x); x += Po(MHA(Pq(y), Pk(y), Pv(y))); x += Pffn(LN(x)),
-// with non-parametric LNs (TOKENFORMER.md).
+// with non-parametric LNs (no γ/β), as the TokenFormer paper's block (arXiv 2410.23168).
 func (m *Model) tokenFormerBlock(scope *model.Scope, x *Node, dropRate float64) *Node {
 	c := m.Config
 	y := m.layerNorm(x, nil, nil, c.BlockLNEps())

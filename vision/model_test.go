@@ -12,7 +12,8 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 )
 
-// expectedParams counts parameters by hand from TOKENFORMER.md's per-block formulas.
+// expectedParams counts parameters by hand: a Pattention with n tokens d_in→d_out has
+// n·(d_in+d_out), so a TokenFormer block has 8·d·n_qkv + 2·d·n_ffn (arXiv 2410.23168).
 func expectedParams(c Config) int {
 	d := c.Dim
 	front := c.Patch*c.Patch*c.Channels*d + d + d + c.SeqLen()*d // patch W+b, CLS, positions

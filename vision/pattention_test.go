@@ -9,7 +9,8 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 )
 
-// refPattention is an independent float64 implementation of TOKENFORMER.md's formulas.
+// refPattention is an independent float64 implementation of the paper's Pattention
+// (arXiv 2410.23168): Θ = norm(X·Kᵀ) with the zoom √n, out = Θ·V.
 func refPattention(x, k, v [][]float64, norm Norm, zoom, eps float64) [][]float64 {
 	n := len(k)
 	if zoom == 0 {

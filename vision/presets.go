@@ -8,7 +8,8 @@ import (
 
 // presets are the named models. TokenFormer presets without "-matched" follow the authors'
 // language models (n_qkv = n_proj = d, n_ffn = 4d); "-matched" ones use the token counts of
-// the paper's ViT-matched vision models (TOKENFORMER.md, "Model sizes").
+// the paper's ViT-matched vision models (TokenFormer, arXiv 2410.23168, ImageNet table:
+// TokenFormer-B/16† n_qkv = n_proj = 576, n_ffn = 2304; L/16† 768 and 3072).
 var presets = map[string]Config{
 	"tokenformer-ti16":        tokenformer(192, 12, 3, 192, 768),
 	"tokenformer-s16":         tokenformer(384, 12, 6, 384, 1536),

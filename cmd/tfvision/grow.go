@@ -24,7 +24,8 @@ func newGrowCmd() *cobra.Command {
 values small random), written as a new run directory whose config has the new counts.
 Continue training with: tfvision train --config OUT/config.yaml --init OUT --out RUN.
 With --keep-zoom, √n stays at the old counts and the grown model's outputs equal the old
-model's exactly at step 0.`,
+model's exactly at step 0; it is refused for model.norm: softmax, where no growth keeps
+the outputs (a zero key still scores softmax(0) > 0).`,
 		Example: `  tfvision grow --checkpoint runs/tf-s16 --out runs/tf-s16-grown --qkv-tokens 768 --ffn-tokens 3072 --keep-zoom`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -80,7 +81,7 @@ model's exactly at step 0.`,
 	f.IntVar(&opts.QKVTokens, "qkv-tokens", 0, "tokens of each Q/K/V Pattention after growing (0 = keep)")
 	f.IntVar(&opts.ProjTokens, "proj-tokens", 0, "tokens of each attention-output Pattention (0 = follow --qkv-tokens when they were equal)")
 	f.IntVar(&opts.FFNTokens, "ffn-tokens", 0, "tokens of each FFN Pattention (0 = keep)")
-	f.BoolVar(&opts.KeepZoom, "keep-zoom", false, "hold √n at the old counts so outputs are unchanged at step 0")
+	f.BoolVar(&opts.KeepZoom, "keep-zoom", false, "hold √n at the old counts so outputs are unchanged at step 0 (GELU norms; refused for softmax)")
 	f.Float64Var(&opts.NewValueStd, "new-value-std", 0, "std of the new value tokens (0 = the model's value init std)")
 	f.Uint64Var(&opts.Seed, "seed", 1, "seed of the new value tokens")
 	_ = cmd.MarkFlagRequired("checkpoint")
