@@ -137,7 +137,7 @@ type Log struct {
 	EverySteps int  `mapstructure:"every_steps" yaml:"every_steps" json:"every_steps"`
 }
 
-// Default is the paper's ImageNet recipe for TokenFormer-B/16 (TOKENFORMER.md); YAML files
+// Default is the paper's ImageNet recipe for TokenFormer-B/16 (TokenFormer paper, arXiv 2410.23168); YAML files
 // override parts of it.
 func Default() Config {
 	return Config{
