@@ -27,6 +27,8 @@ func newEvalCmd() *cobra.Command {
 validation split of --data (val/ class folders, devkit or Kaggle layouts), with the run's own
 eval transform (resize short side to size/crop_pct, center crop). Prints top-1, top-5, loss,
 images/s and a table against the published ViT/DeiT/TokenFormer results of the same size;
+Class folders named 0..N-1 (ImageNet-V2) are ordered by number; with a checkpoint trained on
+other class folders (wnids), folder N is taken as the checkpoint's class N.
 --json adds per-class accuracy, precision and recall and the confusion matrix (rows: true
 class, columns: top-1 prediction). --real-labels real.json adds the ImageNet-ReaL top-1: one
 label list per validation image in validation-file order (files sorted by name, as
@@ -59,7 +61,11 @@ when it is in the image's list.`,
 			if len(ds.Classes) != run.Config.Model.NumClasses {
 				return fmt.Errorf("%s has %d classes, the model %d: wrong dataset for this checkpoint?", dataDir, len(ds.Classes), run.Config.Model.NumClasses)
 			}
-			if err := eval.CheckClasses(ds.Classes, run.Meta.Classes, dataDir, run.Checkpoint); err != nil {
+			if eval.V2Mapped(ds.Classes, run.Meta.Classes) {
+				c := run.Meta.Classes[0]
+				fmt.Fprintf(out, "ImageNet-V2 layout: folder N = class N of the checkpoint (folder 0 = %s %q)\n", c.WNID, c.Name)
+				ds.Classes = eval.SavedClasses(run.Meta.Classes)
+			} else if err := eval.CheckClasses(ds.Classes, run.Meta.Classes, dataDir, run.Checkpoint); err != nil {
 				return err
 			}
 			tf, err := eval.Transform(run.Config)
