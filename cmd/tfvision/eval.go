@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -16,7 +17,7 @@ import (
 )
 
 func newEvalCmd() *cobra.Command {
-	var ckpt, dataDir, backendSpec, jsonPath, realPath string
+	var ckpt, dataDir, backendSpec, jsonPath, realPath, heatPath string
 	var ema bool
 	var batch, workers, maxImages int
 	var maxPix int64
@@ -33,7 +34,9 @@ other class folders (wnids), folder N is taken as the checkpoint's class N.
 class, columns: top-1 prediction). --real-labels real.json adds the ImageNet-ReaL top-1: one
 label list per validation image in validation-file order (files sorted by name, as
 ILSVRC2012_val_00000001.JPEG …); images with an empty list are skipped, a prediction is right
-when it is in the image's list.`,
+when it is in the image's list. --confusion-png FILE draws the confusion matrix as a heat map
+(rows: true class, columns: predicted, each row normalised by its count, white 0 to dark blue
+1), for at most 100 classes.`,
 		Example: `  tfvision eval --checkpoint runs/demo --data data/mnist
   tfvision eval --checkpoint runs/tf-b16 --data /imagenet --ema --json eval.json`,
 		Args: cobra.NoArgs,
@@ -126,6 +129,17 @@ when it is in the image's list.`,
 			printUnreadable(out, res.Unreadable, jsonPath)
 			fmt.Fprintln(out)
 			eval.WriteTable(out, name, vision.NumParams(run.Store), run.Config.Model.Config, res)
+			if heatPath != "" {
+				switch err := eval.WriteConfusionPNG(heatPath, res.Confusion); {
+				case errors.Is(err, eval.ErrTooManyClasses):
+					fmt.Fprintf(out, "confusion heat map: %d classes, more than %d: %s not written (the matrix is in --json)\n",
+						len(res.Confusion), eval.MaxHeatMapClasses, heatPath)
+				case err != nil:
+					return err
+				default:
+					fmt.Fprintf(out, "confusion heat map: %s\n", heatPath)
+				}
+			}
 			if jsonPath != "" {
 				report := struct {
 					Checkpoint string          `json:"checkpoint"`
@@ -145,6 +159,7 @@ when it is in the image's list.`,
 	f.BoolVar(&ema, "ema", false, "evaluate the EMA weights")
 	f.StringVar(&realPath, "real-labels", "", "ImageNet-ReaL real.json: also score top-1 against these label lists (validation-file order)")
 	f.StringVar(&jsonPath, "json", "", "write the result (with per-class accuracy) as JSON")
+	f.StringVar(&heatPath, "confusion-png", "", fmt.Sprintf("draw the confusion matrix as a row-normalised heat map PNG (rows: true class, columns: predicted; at most %d classes)", eval.MaxHeatMapClasses))
 	f.StringVar(&backendSpec, "backend", "", "backend (default: auto)")
 	f.IntVar(&batch, "batch", 100, "batch size")
 	f.IntVar(&workers, "workers", 0, "decode workers (0 = number of CPUs)")

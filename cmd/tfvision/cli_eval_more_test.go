@@ -1,6 +1,7 @@
 package main
 
 import (
+	"image/png"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -8,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/tfvision/tfvision/eval"
 )
 
 var top1Line = regexp.MustCompile(`(?m)^top-1 \S+%  top-5 \S+%`)
@@ -51,5 +54,32 @@ func TestEvalImageNetV2Layout(t *testing.T) {
 	got, orig := top1Line.FindString(res.stdout), top1Line.FindString(want)
 	if got == "" || got != orig {
 		t.Errorf("V2 tree: %q, original folders: %q", got, orig)
+	}
+}
+
+// TestEvalConfusionPNG: --confusion-png writes a PNG of the heat map's size for the run's
+// classes.
+func TestEvalConfusionPNG(t *testing.T) {
+	f := getFixture(t)
+	path := filepath.Join(t.TempDir(), "confusion.png")
+	res := runCLI(t, "", "eval", "--checkpoint", f.run, "--data", f.data, "--batch", "12", "--confusion-png", path)
+	if res.err != nil {
+		t.Fatalf("eval: %v\n%s", res.err, res.stdout)
+	}
+	fh, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fh.Close()
+	img, err := png.Decode(fh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, h := eval.HeatMapSize(len(fixtureClasses))
+	if b := img.Bounds(); b.Dx() != w || b.Dy() != h {
+		t.Errorf("PNG is %v, want %d×%d", b, w, h)
+	}
+	if !strings.Contains(res.stdout, "confusion heat map: "+path) {
+		t.Errorf("stdout does not name the PNG:\n%s", res.stdout)
 	}
 }
