@@ -11,7 +11,7 @@
 //     names and any number of classes; the class index is the position of the
 //     folder name in sorted order (the torchvision/timm convention, so weights
 //     interoperate).
-//   - "imagenet-v2": the "folders" layout whose class folders are named by
+//   - "numbered": the "folders" layout whose class folders are named by
 //     class index, as ImageNet-V2 ships them: every name a canonical decimal
 //     integer ("0", not "00") and together exactly 0..N-1 ([V2Order]). The
 //     classes are ordered by number, so folder "10" is class 10 (sorted as

@@ -74,7 +74,7 @@ func scan(root string, opts Options, w *watch) (*Dataset, error) {
 	if numeric, ok := V2Order(wnids); ok {
 		// ImageNet-V2 (and any tree of folders 0..N-1): the folder name is the class
 		// index, so order the classes by number, not as text ("10" after "9").
-		d.Layout = "imagenet-v2"
+		d.Layout = "numbered"
 		idx = d.setClassesOrdered(numeric, nil)
 	} else {
 		idx = d.setClasses(wnids, nil)

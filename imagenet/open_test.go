@@ -249,8 +249,8 @@ func TestOpenImageNetV2Layout(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if d.Layout != "imagenet-v2" || len(d.Classes) != 12 {
-			t.Fatalf("layout %q with %d classes, want imagenet-v2 with 12", d.Layout, len(d.Classes))
+		if d.Layout != "numbered" || len(d.Classes) != 12 {
+			t.Fatalf("layout %q with %d classes, want numbered with 12", d.Layout, len(d.Classes))
 		}
 		for i, c := range d.Classes {
 			if c.WNID != strconv.Itoa(i) || c.Index != i {
