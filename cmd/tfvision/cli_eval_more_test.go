@@ -83,3 +83,48 @@ func TestEvalConfusionPNG(t *testing.T) {
 		t.Errorf("stdout does not name the PNG:\n%s", res.stdout)
 	}
 }
+
+// TestEvalCompareMeasured: two tiny runs evaluated on the same data; the second eval with
+// --compare lists both runs with the top-1 each eval printed, and each run keeps its result
+// in RUN/evals/.
+func TestEvalCompareMeasured(t *testing.T) {
+	f := getFixture(t)
+	dir := t.TempDir()
+	runs := []string{filepath.Join(dir, "runA"), filepath.Join(dir, "runB")}
+	for i, run := range runs {
+		args := append([]string{"train", "--config", "demo", "--data", f.data, "--out", run}, tinyModelArgs...)
+		args = append(args, "--set", "optim.epochs="+strconv.Itoa(1+2*i))
+		if res := runCLI(t, "", args...); res.err != nil {
+			t.Fatalf("train %s: %v\n%s", run, res.err, res.stderr)
+		}
+	}
+	top1 := regexp.MustCompile(`(?m)^top-1 (\S+)%`)
+	resA := runCLI(t, "", "eval", "--checkpoint", runs[0], "--data", f.data, "--batch", "12")
+	if resA.err != nil {
+		t.Fatalf("eval A: %v\n%s", resA.err, resA.stdout)
+	}
+	resB := runCLI(t, "", "eval", "--checkpoint", runs[1], "--data", f.data, "--batch", "12", "--compare", runs[0]+","+filepath.Join(dir, "never"))
+	if resB.err != nil {
+		t.Fatalf("eval B: %v\n%s", resB.err, resB.stdout)
+	}
+	_, table, ok := strings.Cut(resB.stdout, "measured on ")
+	if !ok {
+		t.Fatalf("no measured table:\n%s", resB.stdout)
+	}
+	for i, res := range []cliResult{resA, resB} {
+		m := top1.FindStringSubmatch(res.stdout)
+		if m == nil {
+			t.Fatalf("no top-1 in:\n%s", res.stdout)
+		}
+		row := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(runs[i]) + `\s+\S+\s+` + regexp.QuoteMeta(m[1]) + `\s`)
+		if !row.MatchString(table) {
+			t.Errorf("measured table has no row for %s with top-1 %s:\n%s", runs[i], m[1], table)
+		}
+		if ents, err := os.ReadDir(filepath.Join(runs[i], "evals")); err != nil || len(ents) != 1 {
+			t.Errorf("%s/evals: %d files, %v; want one", runs[i], len(ents), err)
+		}
+	}
+	if !strings.Contains(table, filepath.Join(dir, "never")+": no eval on this data") {
+		t.Errorf("the run without an eval is not named:\n%s", table)
+	}
+}
