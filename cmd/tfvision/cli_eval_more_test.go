@@ -116,13 +116,16 @@ func TestEvalCompareMeasured(t *testing.T) {
 		if m == nil {
 			t.Fatalf("no top-1 in:\n%s", res.stdout)
 		}
-		row := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(runs[i]) + `\s+\S+\s+` + regexp.QuoteMeta(m[1]) + `\s`)
+		row := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(runs[i]) + `\s+\S+( \(this run\))?\s+` + regexp.QuoteMeta(m[1]) + `\s`)
 		if !row.MatchString(table) {
 			t.Errorf("measured table has no row for %s with top-1 %s:\n%s", runs[i], m[1], table)
 		}
 		if ents, err := os.ReadDir(filepath.Join(runs[i], "evals")); err != nil || len(ents) != 1 {
 			t.Errorf("%s/evals: %d files, %v; want one", runs[i], len(ents), err)
 		}
+	}
+	if !strings.Contains(table, "runB (this run)") {
+		t.Errorf("this run's row is not marked:\n%s", table)
 	}
 	if !strings.Contains(table, filepath.Join(dir, "never")+": no eval on this data") {
 		t.Errorf("the run without an eval is not named:\n%s", table)

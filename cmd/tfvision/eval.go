@@ -198,7 +198,9 @@ func measuredRows(out io.Writer, ckpt, name string, run *eval.Run, dataAbs strin
 	if len(compare) == 0 {
 		return nil
 	}
-	rows := []eval.Measured{m}
+	this := m
+	this.Model += " (this run)"
+	rows := []eval.Measured{this}
 	var missing []string
 	for _, c := range compare {
 		if filepath.Clean(c) == filepath.Clean(ckpt) {
