@@ -2,6 +2,7 @@ package eval
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/tfvision/tfvision/checkpoint"
@@ -36,6 +37,37 @@ func CheckClasses(data []imagenet.Class, saved []checkpoint.Class, dataDir, ckpt
 	}
 	return fmt.Errorf("the classes of %s differ from those checkpoint %s was trained on (%d of %d):\n  %s%s\n  hint: evaluate on data with the training run's class folders (names and order)",
 		dataDir, ckpt, len(diffs), len(data), strings.Join(diffs, "\n  "), more)
+}
+
+// V2Mapped reports whether data is an ImageNet-V2 tree (class folders named by class index,
+// 0..N-1 in numeric order, see imagenet.V2Order) evaluated with a checkpoint trained on other
+// class names (wnid folders): folder i then stands for the checkpoint's class i. A checkpoint
+// trained on numbered folders itself is not mapped (CheckClasses compares it name by name),
+// nor one that saved no classes.
+func V2Mapped(data []imagenet.Class, saved []checkpoint.Class) bool {
+	if len(saved) == 0 || len(data) != len(saved) {
+		return false
+	}
+	for i, d := range data {
+		if d.WNID != strconv.Itoa(i) {
+			return false
+		}
+	}
+	names := make([]string, len(saved))
+	for i, s := range saved {
+		names[i] = s.WNID
+	}
+	_, numbered := imagenet.V2Order(names)
+	return !numbered
+}
+
+// SavedClasses are the checkpoint's classes as dataset classes (label i = saved[i]).
+func SavedClasses(saved []checkpoint.Class) []imagenet.Class {
+	out := make([]imagenet.Class, len(saved))
+	for i, s := range saved {
+		out[i] = imagenet.Class{Index: i, WNID: s.WNID, Name: s.Name}
+	}
+	return out
 }
 
 func className(wnid, name string) string {

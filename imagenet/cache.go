@@ -29,7 +29,7 @@ import (
 
 const (
 	cacheName    = ".tfvision-index"
-	cacheVersion = 1
+	cacheVersion = 2 // 2: folders 0..N-1 ordered by number (ImageNet-V2)
 	racyWindow   = 2 * time.Second
 )
 

@@ -11,6 +11,11 @@
 //     names and any number of classes; the class index is the position of the
 //     folder name in sorted order (the torchvision/timm convention, so weights
 //     interoperate).
+//   - "numbered": the "folders" layout whose class folders are named by
+//     class index, as ImageNet-V2 ships them: every name a canonical decimal
+//     integer ("0", not "00") and together exactly 0..N-1 ([V2Order]). The
+//     classes are ordered by number, so folder "10" is class 10 (sorted as
+//     text it would be class 2).
 //   - "devkit": a flat root/val/ILSVRC2012_val_XXXXXXXX.JPEG folder labelled by
 //     the devkit's ILSVRC2012_validation_ground_truth.txt. That file holds
 //     ILSVRC2012_IDs in the devkit's meta.mat order, which is NOT sorted-wnid

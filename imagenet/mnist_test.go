@@ -37,7 +37,8 @@ func TestExportMNIST(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d.Layout != "folders" || len(d.Classes) != 10 || len(d.Train.Samples) != 60 || len(d.Val.Samples) != 25 {
+	// Folders 0..9: the "numbered" layout (same order as a text sort for ten classes).
+	if d.Layout != "numbered" || len(d.Classes) != 10 || len(d.Train.Samples) != 60 || len(d.Val.Samples) != 25 {
 		t.Fatalf("layout %s, %d classes, %d/%d samples", d.Layout, len(d.Classes), len(d.Train.Samples), len(d.Val.Samples))
 	}
 	for i, c := range d.Classes {

@@ -70,7 +70,15 @@ func scan(root string, opts Options, w *watch) (*Dataset, error) {
 	if len(wnids) == 0 {
 		return nil, &LayoutError{Path: classSrc, Msg: "no class folders"}
 	}
-	idx := d.setClasses(wnids, nil)
+	var idx map[string]int
+	if numeric, ok := V2Order(wnids); ok {
+		// ImageNet-V2 (and any tree of folders 0..N-1): the folder name is the class
+		// index, so order the classes by number, not as text ("10" after "9").
+		d.Layout = "numbered"
+		idx = d.setClassesOrdered(numeric, nil)
+	} else {
+		idx = d.setClasses(wnids, nil)
+	}
 	if hasTrain {
 		if d.Train, err = listFolderSplit("train", train, idx, w); err != nil {
 			return nil, err
@@ -89,6 +97,11 @@ func scan(root string, opts Options, w *watch) (*Dataset, error) {
 func (d *Dataset) setClasses(wnids []string, names map[string]string) map[string]int {
 	wnids = append([]string(nil), wnids...)
 	sort.Strings(wnids)
+	return d.setClassesOrdered(wnids, names)
+}
+
+// setClassesOrdered is setClasses with wnids already in label order.
+func (d *Dataset) setClassesOrdered(wnids []string, names map[string]string) map[string]int {
 	std, _ := standardNames()
 	idx := make(map[string]int, len(wnids))
 	d.Classes = make([]Class, len(wnids))
@@ -104,6 +117,33 @@ func (d *Dataset) setClasses(wnids []string, names map[string]string) map[string
 		idx[w] = i
 	}
 	return idx
+}
+
+// V2Order reports whether the class folder names are those of an ImageNet-V2 tree: every
+// name a canonical decimal integer (digits only, no sign, no leading zero except "0" itself)
+// and together exactly 0..N-1. It returns them in numeric order, so that label i is the
+// folder named i. Fewer than two folders never count (nothing to order).
+func V2Order(names []string) ([]string, bool) {
+	if len(names) < 2 {
+		return nil, false
+	}
+	out := make([]string, len(names))
+	for _, s := range names {
+		if s == "" || len(s) > 9 || (len(s) > 1 && s[0] == '0') {
+			return nil, false
+		}
+		for _, r := range s {
+			if r < '0' || r > '9' {
+				return nil, false
+			}
+		}
+		n, _ := strconv.Atoi(s)
+		if n >= len(names) || out[n] != "" {
+			return nil, false
+		}
+		out[n] = s
+	}
+	return out, true
 }
 
 // listFlatSplit lists the image files directly in dir, labelled by label(stem);

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -232,5 +233,64 @@ func TestOpenEmptyValIsFolders(t *testing.T) {
 	}
 	if d.Layout != "folders" || len(d.Train.Samples) != 1 || len(d.Val.Samples) != 0 || d.Val.Ignored.Count != 1 {
 		t.Fatalf("%+v %+v", d, d.Val)
+	}
+}
+
+// TestOpenImageNetV2Layout: class folders 0..11 (ImageNet-V2 names them by class index) are
+// ordered by number, so every label equals its folder's number; a text sort would make
+// "10" class 2.
+func TestOpenImageNetV2Layout(t *testing.T) {
+	root := t.TempDir()
+	for c := range 12 {
+		writeFile(t, filepath.Join(root, "val", strconv.Itoa(c), "img.jpeg"), []byte("x"))
+	}
+	for _, noCache := range []bool{true, false, false} { // scan, scan + save, cache hit
+		d, err := Open(root, Options{NoCache: noCache})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Layout != "numbered" || len(d.Classes) != 12 {
+			t.Fatalf("layout %q with %d classes, want numbered with 12", d.Layout, len(d.Classes))
+		}
+		for i, c := range d.Classes {
+			if c.WNID != strconv.Itoa(i) || c.Index != i {
+				t.Errorf("class %d is %+v, want folder %d", i, c, i)
+			}
+		}
+		if d.Val.Len() != 12 {
+			t.Fatalf("%d val samples, want 12", d.Val.Len())
+		}
+		for _, s := range d.Val.Samples {
+			if want, _ := strconv.Atoi(filepath.Base(filepath.Dir(s.Path))); s.Label != want {
+				t.Errorf("%s has label %d, want %d", s.Path, s.Label, want)
+			}
+		}
+	}
+}
+
+func TestV2Order(t *testing.T) {
+	for _, tc := range []struct {
+		names []string
+		ok    bool
+	}{
+		{[]string{"0", "1", "10", "2", "3", "4", "5", "6", "7", "8", "9"}, true},
+		{[]string{"1", "0"}, true},
+		{[]string{"0"}, false},                   // one folder: nothing to order
+		{[]string{"0", "2"}, false},              // a gap
+		{[]string{"1", "2"}, false},              // not from 0
+		{[]string{"0", "01"}, false},             // not canonical
+		{[]string{"0", "+1"}, false},             // a sign
+		{[]string{"0", "1", "n01440764"}, false}, // a wnid among numbers
+	} {
+		got, ok := V2Order(tc.names)
+		if ok != tc.ok {
+			t.Errorf("V2Order(%q) ok = %v, want %v", tc.names, ok, tc.ok)
+			continue
+		}
+		for i, s := range got {
+			if s != strconv.Itoa(i) {
+				t.Errorf("V2Order(%q)[%d] = %q", tc.names, i, s)
+			}
+		}
 	}
 }

@@ -44,7 +44,7 @@ type Split struct {
 // Dataset is what Open found under Root.
 type Dataset struct {
 	Root    string
-	Layout  string // "folders", "devkit", "kaggle" or "shards"
+	Layout  string // "folders", "numbered" (class folders 0..N-1, as ImageNet-V2), "devkit", "kaggle" or "shards"
 	Classes []Class
 	Train   *Split // nil when absent
 	Val     *Split // nil when absent
