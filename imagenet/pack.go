@@ -19,7 +19,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/tfvision/tfvision/augment"
+	"github.com/disintegration/imaging"
+
 	"github.com/tfvision/tfvision/internal/atomicfile"
 )
 
@@ -229,7 +230,9 @@ func packBytes(src []byte, o PackOptions) ([]byte, bool, error) {
 		return nil, false, err
 	}
 	if img.Bounds().Dx() != tw || img.Bounds().Dy() != th {
-		img = augment.ResizedCrop(img, img.Bounds(), tw, th, augment.Bicubic, false)
+		// Packing runs once, off the training path: a library resize (Catmull-Rom, the
+		// bicubic of PIL and torchvision) keeps imagenet free of augment.
+		img = imaging.Resize(img, tw, th, imaging.CatmullRom)
 	}
 	var buf bytes.Buffer
 	if err := jpeg.Encode(&buf, grayOrSelf(img), &jpeg.Options{Quality: o.Quality}); err != nil {
