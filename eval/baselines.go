@@ -34,7 +34,9 @@ var Baselines = []Baseline{
 	{"L", "TokenFormer-L/16", 83.1, "407M", ""},
 }
 
-// SizeOf maps a model to its ViT size class by width ("" when it matches none).
+// SizeOf maps a model to its ViT size class by width ("" when it matches none). It reads the
+// config rather than listing presets, so vision's presets stay the one table;
+// TestEveryPresetHasSizeClass checks that every preset has a class.
 func SizeOf(c vision.Config) string {
 	switch c.Dim {
 	case 192:

@@ -62,3 +62,29 @@ func TestBaselinesSizeClasses(t *testing.T) {
 		}
 	}
 }
+
+// TestEveryPresetHasSizeClass: SizeOf reads the width of the config, not a list of presets,
+// so a new vision preset needs no edit here as long as its width is a ViT size class; this
+// fails, naming the preset, when one is not (or its name says another class), and when its
+// class has no published baseline to print next to it.
+func TestEveryPresetHasSizeClass(t *testing.T) {
+	for _, name := range vision.PresetNames() {
+		c, err := vision.Preset(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		size := SizeOf(c)
+		if size == "" {
+			t.Errorf("preset %s: width %d has no size class in SizeOf", name, c.Dim)
+			continue
+		}
+		// "vit-b16", "tokenformer-l16-matched": the class is the letters before the patch size.
+		_, rest, _ := strings.Cut(name, "-")
+		if want := strings.TrimRight(strings.SplitN(rest, "-", 2)[0], "0123456789"); !strings.EqualFold(size, want) {
+			t.Errorf("preset %s: SizeOf = %q, the name says %q", name, size, want)
+		}
+		if len(BaselinesFor(c)) == 0 {
+			t.Errorf("preset %s: no published baseline for size class %s", name, size)
+		}
+	}
+}

@@ -1,7 +1,10 @@
 """Presets and FLOP counts of tfvision's models, without any dependency (no torch).
 
 Identical to vision/presets.go and vision/flops.go; used by torch_ref.py and by the summaries
-of bench-cpu.sh / gpu-check.sh (which may run where torch is missing).
+of bench-cpu.sh / gpu-check.sh (which may run where torch is missing). vision/presets.go is the
+source of truth: vision/presets_py_test.go reads this file (PRESETS, the helpers' dict fields,
+EXPECTED_PARAMS) and fails when it disagrees, and compares flops_per_image when python3 exists.
+Keep the helpers and tables in their present simple form so that test can read them.
 """
 
 

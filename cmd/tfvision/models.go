@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"io"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/gomlx/gomlx/ml/model"
@@ -12,38 +14,62 @@ import (
 )
 
 func newModelsCmd() *cobra.Command {
-	return &cobra.Command{
+	var format string
+	cmd := &cobra.Command{
 		Use:   "models",
 		Short: "List the model presets with parameter counts and forward GFLOPs per image",
 		Long: `List every preset. Parameter counts are read from the variables of the built model graph
 (traced on the pure-Go backend, no weights allocated beyond shapes); GFLOPs count every matmul
-of one 224-px forward pass (×2 multiply-adds), as timm/fvcore do.`,
+of one 224-px forward pass (×2 multiply-adds), as timm/fvcore do. --format markdown prints the
+README's table (a test keeps the README equal to it).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			b, err := backend.Open("go", backend.Options{})
-			if err != nil {
-				return err
-			}
-			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 2, 4, 2, ' ', 0)
-			fmt.Fprintf(tw, "preset\tkind\tdim\tdepth\theads\tqkv/proj/ffn tokens\tparams\tGFLOPs\t\n")
-			for _, name := range vision.PresetNames() {
-				c, _ := vision.Preset(name)
-				m, err := vision.New(c)
-				if err != nil {
-					return err
-				}
-				store := model.NewStore()
-				if err := m.Trace(b, store); err != nil {
-					return fmt.Errorf("%s: %w", name, err)
-				}
-				tokens := "-"
-				if c.Kind == vision.KindTokenFormer {
-					tokens = fmt.Sprintf("%d/%d/%d", c.QKVTokens, c.ProjTokens, c.FFNTokens)
-				}
-				fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%s\t%.2fM\t%.2f\t\n", name, c.Kind, c.Dim, c.Depth, c.Heads, tokens,
-					float64(vision.NumParams(store))/1e6, c.FLOPs()/1e9)
-			}
-			return tw.Flush()
+			return writeModels(cmd.OutOrStdout(), format)
 		},
 	}
+	cmd.Flags().StringVar(&format, "format", "text", "output format: text or markdown")
+	return cmd
+}
+
+// writeModels prints the presets table as aligned text or as a markdown table.
+func writeModels(w io.Writer, format string) error {
+	var row func(cells ...string)
+	flush := func() error { return nil }
+	switch format {
+	case "text":
+		tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+		flush = tw.Flush
+		row = func(cells ...string) { fmt.Fprintf(tw, "%s\t\n", strings.Join(cells, "\t")) }
+	case "markdown":
+		row = func(cells ...string) { fmt.Fprintf(w, "| %s |\n", strings.Join(cells, " | ")) }
+	default:
+		return fmt.Errorf("unknown --format %q: choose text or markdown", format)
+	}
+	b, err := backend.Open("go", backend.Options{})
+	if err != nil {
+		return err
+	}
+	header := []string{"preset", "kind", "dim", "depth", "heads", "qkv/proj/ffn tokens", "params", "GFLOPs"}
+	row(header...)
+	if format == "markdown" {
+		fmt.Fprintf(w, "|%s\n", strings.Repeat("---|", len(header)))
+	}
+	for _, name := range vision.PresetNames() {
+		c, _ := vision.Preset(name)
+		m, err := vision.New(c)
+		if err != nil {
+			return err
+		}
+		store := model.NewStore()
+		if err := m.Trace(b, store); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		tokens := "-"
+		if c.Kind == vision.KindTokenFormer {
+			tokens = fmt.Sprintf("%d/%d/%d", c.QKVTokens, c.ProjTokens, c.FFNTokens)
+		}
+		row(name, string(c.Kind), fmt.Sprint(c.Dim), fmt.Sprint(c.Depth), fmt.Sprint(c.Heads), tokens,
+			fmt.Sprintf("%.2fM", float64(vision.NumParams(store))/1e6), fmt.Sprintf("%.2f", c.FLOPs()/1e9))
+	}
+	return flush()
 }
