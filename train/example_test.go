@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 
 	"github.com/tfvision/tfvision/configs"
-	"github.com/tfvision/tfvision/eval"
 	"github.com/tfvision/tfvision/train"
 )
 
@@ -44,12 +43,8 @@ func ExampleRun() {
 		log.Fatal(err)
 	}
 	fmt.Println("steps:", sum.Steps)
-	// The run directory's latest checkpoint, what eval.LoadRun and `tfvision predict` load.
-	ck, err := eval.ResolveCheckpoint(out, "latest")
-	if err != nil {
-		log.Fatal(err)
-	}
-	rel, _ := filepath.Rel(out, ck)
+	// The checkpoint just saved: what eval.LoadRun and `tfvision predict` load.
+	rel, _ := filepath.Rel(out, sum.Checkpoint)
 	fmt.Println("checkpoint:", filepath.ToSlash(rel))
 	// Output:
 	// steps: 2

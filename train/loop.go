@@ -125,6 +125,7 @@ func (r *runner) loop(ctx context.Context) (Summary, error) {
 					return sum, err
 				}
 				sum.Steps = step
+				sum.Checkpoint, _ = checkpoint.Latest(r.ckptDir)
 				return sum, ErrInterrupted
 			}
 		}
@@ -292,6 +293,7 @@ func (r *runner) interrupt(sum Summary, step int64, epoch, microDone int) (Summa
 		return sum, fmt.Errorf("interrupted, and saving the checkpoint failed: %w", err)
 	}
 	sum.Steps = step
+	sum.Checkpoint, _ = checkpoint.Latest(r.ckptDir)
 	r.printf("\ninterrupted at step %d: checkpoint saved in %s\n", step, r.ckptDir)
 	return sum, ErrInterrupted
 }

@@ -49,17 +49,19 @@ type Options struct {
 
 // Summary is what a finished (or interrupted) run reports.
 type Summary struct {
-	Steps         int64
-	Epochs        int
-	FinalLoss     float64
-	ValTop1       float64
-	ValTop5       float64
-	EMATop1       float64
-	BestTop1      float64
-	Seconds       float64
-	ImagesPerSec  float64 // training images/s over the whole run (compile excluded)
-	DataWaitSec   float64 // time steps waited for the loader
-	FailedFiles   int
+	Steps        int64
+	Epochs       int
+	FinalLoss    float64
+	ValTop1      float64
+	ValTop5      float64
+	EMATop1      float64
+	BestTop1     float64
+	Seconds      float64
+	ImagesPerSec float64 // training images/s over the whole run (compile excluded)
+	DataWaitSec  float64 // time steps waited for the loader
+	FailedFiles  int
+	// Checkpoint is the newest checkpoint file, also after an interrupt or StopAfter
+	// (which return ErrInterrupted with the summary so far).
 	Checkpoint    string
 	ResumedAtStep int64
 }
