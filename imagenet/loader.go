@@ -271,25 +271,30 @@ func (l *Loader) Epoch(ctx context.Context, epoch, startStep int) <-chan Batch {
 			}
 		}
 	}()
-	go func() { // emitter: hands batches out in order
-		defer close(out)
-		for p := range pend {
-			p.wg.Wait()
-			if ctx.Err() != nil {
-				continue // drain so the dispatcher and workers can finish
-			}
-			for _, ix := range p.b.Indices {
-				if ix >= 0 {
-					p.b.Valid++
-				}
-			}
-			select {
-			case out <- *p.b:
-			case <-ctx.Done():
+	go emitInOrder(ctx, pend, out)
+	return out
+}
+
+// emitInOrder hands each pending batch to out once its workers are done, in dispatch order,
+// counting its valid slots; it closes out at the end. After ctx is cancelled it keeps
+// draining pend, so the dispatcher and the workers can finish.
+func emitInOrder(ctx context.Context, pend <-chan pending, out chan<- Batch) {
+	defer close(out)
+	for p := range pend {
+		p.wg.Wait()
+		if ctx.Err() != nil {
+			continue
+		}
+		for _, ix := range p.b.Indices {
+			if ix >= 0 {
+				p.b.Valid++
 			}
 		}
-	}()
-	return out
+		select {
+		case out <- *p.b:
+		case <-ctx.Done():
+		}
+	}
 }
 
 func (l *Loader) newBatch(epoch, step int) *Batch {

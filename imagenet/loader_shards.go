@@ -287,24 +287,7 @@ func (l *Loader) shardEpoch(ctx context.Context, epoch, startStep int) <-chan Ba
 			}
 		}
 	}()
-	go func() { // emitter
-		defer close(out)
-		for p := range pend {
-			p.wg.Wait()
-			if ctx.Err() != nil {
-				continue
-			}
-			for _, ix := range p.b.Indices {
-				if ix >= 0 {
-					p.b.Valid++
-				}
-			}
-			select {
-			case out <- *p.b:
-			case <-ctx.Done():
-			}
-		}
-	}()
+	go emitInOrder(ctx, pend, out)
 	return out
 }
 
