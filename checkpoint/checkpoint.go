@@ -107,17 +107,13 @@ func Save(path string, store *model.Store, meta Meta) error {
 
 // ReadMeta reads only the header of a checkpoint (verifying its checksum where it has one).
 func ReadMeta(path string) (Meta, error) {
-	f, err := os.Open(path)
+	f, size, err := openCheckpoint(path)
 	if err != nil {
-		return Meta{}, fmt.Errorf("open checkpoint: %w", err)
+		return Meta{}, err
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return Meta{}, fmt.Errorf("checkpoint %s: %w", path, err)
-	}
-	if isSafetensors(f, st.Size()) {
-		sf, err := readSTHeader(f, path, st.Size())
+	if isSafetensors(f, size) {
+		sf, err := readSTHeader(f, path, size)
 		if err != nil {
 			return Meta{}, err
 		}

@@ -32,18 +32,14 @@ func Load(path string, store *model.Store, keep Filter) (Meta, error) {
 // and the tensor, raised before any memory is allocated for it. The store changes only if
 // the whole file reads and verifies.
 func LoadExpect(path string, store *model.Store, keep Filter, expect Expect) (Meta, error) {
-	f, err := os.Open(path)
+	f, size, err := openCheckpoint(path)
 	if err != nil {
-		return Meta{}, fmt.Errorf("open checkpoint: %w", err)
+		return Meta{}, err
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return Meta{}, fmt.Errorf("checkpoint %s: %w", path, err)
-	}
 	c := loadCheck{file: path, store: store, keep: keep, expect: expect}
-	if isSafetensors(f, st.Size()) {
-		sf, err := readSTHeader(f, path, st.Size())
+	if isSafetensors(f, size) {
+		sf, err := readSTHeader(f, path, size)
 		if err != nil {
 			return Meta{}, err
 		}
@@ -73,7 +69,7 @@ func LoadExpect(path string, store *model.Store, keep Filter, expect Expect) (Me
 	if h.Version == versionNoChecksums {
 		staged, err = c.readV1(dec, h.Paths)
 	} else {
-		staged, err = c.readV2(br, h.Tensors, st.Size())
+		staged, err = c.readV2(br, h.Tensors, size)
 	}
 	if err != nil {
 		return meta, err
@@ -227,4 +223,18 @@ func apply(path string, store *model.Store, staged []stagedVar) error {
 		v.Trainable = IsModelWeight(sv.path)
 	}
 	return nil
+}
+
+// openCheckpoint opens a checkpoint file for reading and returns its size.
+func openCheckpoint(path string) (*os.File, int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, 0, fmt.Errorf("open checkpoint: %w", err)
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, 0, fmt.Errorf("checkpoint %s: %w", path, err)
+	}
+	return f, st.Size(), nil
 }
