@@ -138,20 +138,7 @@ func TestPredictHugeHeadersUnderMemoryCap(t *testing.T) {
 // validation tree is one unreadable file, counted and masked; eval goes on.
 func TestEvalHugeHeaderInValTree(t *testing.T) {
 	f := getFixture(t)
-	root := t.TempDir()
-	for _, cls := range fixtureClasses {
-		ents, err := os.ReadDir(filepath.Join(f.data, "val", cls))
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, e := range ents {
-			data, err := os.ReadFile(filepath.Join(f.data, "val", cls, e.Name()))
-			if err != nil {
-				t.Fatal(err)
-			}
-			writeTestFile(t, filepath.Join(root, "val", cls, e.Name()), data)
-		}
-	}
+	root := copyVal(t, f.data, nil, nil)
 	writeTestFile(t, filepath.Join(root, "val", "green", "zz_huge.png"), hostile.PNG(60000, 60000))
 	jsonPath := filepath.Join(t.TempDir(), "E.json")
 	res := runCLI(t, "", "eval", "--checkpoint", f.run, "--data", root, "--json", jsonPath, "--batch", "12")

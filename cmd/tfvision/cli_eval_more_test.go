@@ -21,29 +21,13 @@ var top1Line = regexp.MustCompile(`(?m)^top-1 \S+%  top-5 \S+%`)
 func TestEvalImageNetV2Layout(t *testing.T) {
 	f := getFixture(t)
 	want, _ := getFixtureEval(t)
-	v2 := t.TempDir()
 	sorted := append([]string(nil), fixtureClasses...)
 	sort.Strings(sorted)
+	byIndex := map[string]string{}
 	for i, cls := range sorted {
-		src := filepath.Join(f.data, "val", cls)
-		dst := filepath.Join(v2, "val", strconv.Itoa(i))
-		if err := os.MkdirAll(dst, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		ents, err := os.ReadDir(src)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, e := range ents {
-			b, err := os.ReadFile(filepath.Join(src, e.Name()))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(filepath.Join(dst, e.Name()), b, 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
+		byIndex[cls] = strconv.Itoa(i)
 	}
+	v2 := copyVal(t, f.data, byIndex, nil)
 	res := runCLI(t, "", "eval", "--checkpoint", f.run, "--data", v2, "--batch", "12")
 	if res.err != nil {
 		t.Fatalf("eval on the V2 tree: %v\n%s", res.err, res.stdout)

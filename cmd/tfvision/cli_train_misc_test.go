@@ -292,30 +292,7 @@ func TestModelsAndVersion(t *testing.T) {
 // counted in failed_files, named in the printed summary, and not replaced by a duplicate.
 func TestEvalCountsUnreadableFiles(t *testing.T) {
 	f := getFixture(t)
-	root := t.TempDir()
-	for _, cls := range fixtureClasses {
-		src := filepath.Join(f.data, "val", cls)
-		dst := filepath.Join(root, "val", cls)
-		if err := os.MkdirAll(dst, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		ents, err := os.ReadDir(src)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, e := range ents {
-			data, err := os.ReadFile(filepath.Join(src, e.Name()))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if e.Name() == "green_004.png" {
-				data = data[:len(data)/3] // truncated
-			}
-			if err := os.WriteFile(filepath.Join(dst, e.Name()), data, 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	root := copyVal(t, f.data, nil, func(name string) bool { return name == "green_004.png" })
 	jsonPath := filepath.Join(t.TempDir(), "E.json")
 	res := runCLI(t, "", "eval", "--checkpoint", f.run, "--data", root, "--json", jsonPath, "--batch", "12")
 	if res.err != nil {
