@@ -8,7 +8,6 @@ import (
 
 	"github.com/tfvision/tfvision/backend"
 	"github.com/tfvision/tfvision/checkpoint"
-	"github.com/tfvision/tfvision/configs"
 	"github.com/tfvision/tfvision/eval"
 	"github.com/tfvision/tfvision/internal/runlock"
 	"github.com/tfvision/tfvision/vision"
@@ -55,17 +54,9 @@ the outputs (a zero key still scores softmax(0) > 0).`,
 			cfg.Model.Config = grown
 			cfg.Model.Preset = ""
 			cfg.Out = out
-			data, err := configs.Marshal(cfg)
+			path, err := writeRunAtStep0(out, cfg, run.Store, checkpoint.Meta{Classes: run.Meta.Classes,
+				Metrics: map[string]float64{"grown_from_step": float64(run.Meta.Step)}})
 			if err != nil {
-				return err
-			}
-			if err := writeFile(filepath.Join(out, "config.yaml"), data); err != nil {
-				return err
-			}
-			path := filepath.Join(out, "checkpoints", checkpoint.Name(0))
-			meta := checkpoint.Meta{Config: string(data), Classes: run.Meta.Classes,
-				Metrics: map[string]float64{"grown_from_step": float64(run.Meta.Step)}}
-			if err := checkpoint.Save(path, run.Store, meta); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "grew %s: tokens qkv %d→%d, proj %d→%d, ffn %d→%d; parameters %.2fM→%.2fM\nwrote %s\ncontinue with: tfvision train --config %s --init %s --out RUN\n",

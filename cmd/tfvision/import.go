@@ -115,16 +115,8 @@ these models are augreg ones), ImageNet mean/std otherwise. --mean/--std/--crop-
 			if existing, _ := checkpoint.List(filepath.Join(out, "checkpoints")); len(existing) > 0 {
 				return fmt.Errorf("%s already has checkpoints: import into a new directory", out)
 			}
-			data, err := configs.Marshal(cfg)
+			path, err := writeRunAtStep0(out, cfg, store, checkpoint.Meta{})
 			if err != nil {
-				return err
-			}
-			if err := writeFile(filepath.Join(out, "config.yaml"), data); err != nil {
-				return err
-			}
-			path := filepath.Join(out, "checkpoints", checkpoint.Name(0))
-			meta := checkpoint.Meta{Config: string(data)}
-			if err := checkpoint.Save(path, store, meta); err != nil {
 				return err
 			}
 			w := cmd.OutOrStdout()
