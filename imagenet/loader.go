@@ -203,11 +203,26 @@ func (l *Loader) perm(epoch int) []int {
 	return epochPerm(l.cfg.Seed, epoch, len(l.split.Samples))
 }
 
+// job is one sample for a decode worker: fill writes it into its batch slot; wg counts the
+// batch's slots still being filled.
 type job struct {
-	b  *Batch
-	j  int
-	sl slot
-	wg *sync.WaitGroup
+	fill func()
+	wg   *sync.WaitGroup
+}
+
+// startWorkers runs n decode workers over tasks until it is closed; after ctx is cancelled
+// they only release their jobs.
+func startWorkers(ctx context.Context, n int, tasks <-chan job) {
+	for range n {
+		go func() {
+			for t := range tasks {
+				if ctx.Err() == nil {
+					t.fill()
+				}
+				t.wg.Done()
+			}
+		}()
+	}
 }
 
 type pending struct {
@@ -230,16 +245,7 @@ func (l *Loader) Epoch(ctx context.Context, epoch, startStep int) <-chan Batch {
 	perm := l.perm(epoch)
 	tasks := make(chan job, B*l.cfg.Prefetch)
 	pend := make(chan pending, l.cfg.Prefetch)
-	for range l.cfg.Workers {
-		go func() {
-			for t := range tasks {
-				if ctx.Err() == nil {
-					l.fill(t.b, t.j, t.sl, epoch)
-				}
-				t.wg.Done()
-			}
-		}()
-	}
+	startWorkers(ctx, l.cfg.Workers, tasks)
 	go func() { // dispatcher: plans batches in order
 		defer close(pend)
 		defer close(tasks)
@@ -260,7 +266,7 @@ func (l *Loader) Epoch(ctx context.Context, epoch, startStep int) <-chan Batch {
 					continue
 				}
 				select {
-				case tasks <- job{b, j, sl, wg}:
+				case tasks <- job{func() { l.fill(b, j, sl, epoch) }, wg}:
 				case <-ctx.Done():
 					// This batch is never sent; release the emitter.
 					for k := j; k < B; k++ {

@@ -219,25 +219,9 @@ func (l *Loader) shardEpoch(ctx context.Context, epoch, startStep int) <-chan Ba
 		st.cond.Broadcast()
 	}()
 
-	type shardJob struct {
-		b        *Batch
-		j        int
-		it       *shardItem
-		rngIndex int
-		wg       *sync.WaitGroup
-	}
-	tasks := make(chan shardJob, B*l.cfg.Prefetch)
+	tasks := make(chan job, B*l.cfg.Prefetch)
 	pend := make(chan pending, l.cfg.Prefetch)
-	for range l.cfg.Workers {
-		go func() {
-			for t := range tasks {
-				if ctx.Err() == nil {
-					l.fillShard(t.b, t.j, t.it, t.rngIndex, epoch)
-				}
-				t.wg.Done()
-			}
-		}()
-	}
+	startWorkers(ctx, l.cfg.Workers, tasks)
 	go func() { // dispatcher
 		defer close(pend)
 		defer close(tasks)
@@ -276,8 +260,9 @@ func (l *Loader) shardEpoch(ctx context.Context, epoch, startStep int) <-chan Ba
 					wg.Done()
 					continue
 				}
+				it, rngIndex := cur, cur.id*R+p%R
 				select {
-				case tasks <- shardJob{b, j, cur, cur.id*R + p%R, wg}:
+				case tasks <- job{func() { l.fillShard(b, j, it, rngIndex, epoch) }, wg}:
 				case <-ctx.Done():
 					for k := j; k < B; k++ {
 						wg.Done()
