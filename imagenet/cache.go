@@ -2,6 +2,7 @@ package imagenet
 
 import (
 	"io"
+	"slices"
 
 	"bufio"
 	"crypto/sha256"
@@ -142,24 +143,12 @@ func (c *cacheFile) valid(root string, opts Options) bool {
 	if c.Version != cacheVersion || c.Root != root || c.DevkitMapping != opts.DevkitMapping {
 		return false
 	}
-	if !equalStrings(c.RootNames, rootNames(root)) {
+	if !slices.Equal(c.RootNames, rootNames(root)) {
 		return false
 	}
 	racy := c.ScanNs - racyWindow.Nanoseconds()
 	for _, s := range c.Stamps {
 		if s.ModNs >= racy || stampOf(s.Path) != s {
-			return false
-		}
-	}
-	return true
-}
-
-func equalStrings(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
 			return false
 		}
 	}

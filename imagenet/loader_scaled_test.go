@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 
@@ -88,7 +89,7 @@ func TestLoaderTrainScaledDecode(t *testing.T) {
 	var sum float64
 	var n int
 	for i := range std {
-		if std[i].Valid != tb1[i].Valid || !equalInts(std[i].Indices, tb1[i].Indices) {
+		if std[i].Valid != tb1[i].Valid || !slices.Equal(std[i].Indices, tb1[i].Indices) {
 			t.Fatalf("batch %d: indices %v (turbo) vs %v (std)", i, tb1[i].Indices, std[i].Indices)
 		}
 		for j := range std[i].Images {
@@ -104,16 +105,4 @@ func TestLoaderTrainScaledDecode(t *testing.T) {
 	} else {
 		t.Logf("scaled libjpeg-turbo vs full image/jpeg: mean abs diff %.2f/255", mae)
 	}
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
