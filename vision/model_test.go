@@ -40,15 +40,7 @@ func TestPresetParameterCounts(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		m, err := New(c)
-		if err != nil {
-			t.Fatal(err)
-		}
-		store := model.NewStore()
-		if err := m.Trace(b, store); err != nil {
-			t.Fatal(err)
-		}
-		got := NumParams(store)
+		got := tracedParams(t, b, c)
 		if want := expectedParams(c); got != want {
 			t.Errorf("%s: built model has %d parameters, formula says %d", name, got, want)
 		}

@@ -12,8 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-
-	"github.com/gomlx/gomlx/ml/model"
 )
 
 // scripts/tfv_presets.py is the PyTorch reference's copy of the presets table. It stays
@@ -272,15 +270,7 @@ func TestPythonPresetsMatchGo(t *testing.T) {
 			t.Errorf("EXPECTED_PARAMS[%s]: %v", name, err)
 			continue
 		}
-		m, err := New(c)
-		if err != nil {
-			t.Fatal(err)
-		}
-		store := model.NewStore()
-		if err := m.Trace(b, store); err != nil {
-			t.Fatal(err)
-		}
-		if got := NumParams(store); got != want {
+		if got := tracedParams(t, b, c); got != want {
 			t.Errorf("preset %s: %s EXPECTED_PARAMS says %d parameters, the Go model has %d",
 				name, pyPresetsPath, want, got)
 		}
