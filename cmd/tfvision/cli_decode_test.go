@@ -140,15 +140,7 @@ func TestEvalHugeHeaderInValTree(t *testing.T) {
 	f := getFixture(t)
 	root := copyVal(t, f.data, nil, nil)
 	writeTestFile(t, filepath.Join(root, "val", "green", "zz_huge.png"), hostile.PNG(60000, 60000))
-	jsonPath := filepath.Join(t.TempDir(), "E.json")
-	res := runCLI(t, "", "eval", "--checkpoint", f.run, "--data", root, "--json", jsonPath, "--batch", "12")
-	if res.err != nil {
-		t.Fatalf("eval with a huge-header file: %v\n%s", res.err, res.stdout)
-	}
-	if !strings.Contains(res.stdout, "1 unreadable files skipped") {
-		t.Errorf("eval output does not report the unreadable file:\n%s", res.stdout)
-	}
-	rep := readEvalReport(t, jsonPath)
+	rep := evalOneUnreadable(t, f, root, "a huge-header file")
 	if rep.Result.Failed != 1 || rep.Result.Images != 3*fixtureValPerClass {
 		t.Errorf("failed_files = %d, images = %d; want 1 and %d", rep.Result.Failed, rep.Result.Images, 3*fixtureValPerClass)
 	}

@@ -44,6 +44,22 @@ func copyVal(t *testing.T, data string, rename map[string]string, damage func(na
 	return root
 }
 
+// evalOneUnreadable evaluates the fixture's run on root, which holds one unreadable file
+// (what: how it is unreadable), checks that eval succeeds and says "1 unreadable files
+// skipped", and returns the --json report.
+func evalOneUnreadable(t *testing.T, f fixture, root, what string) evalReport {
+	t.Helper()
+	jsonPath := filepath.Join(t.TempDir(), "E.json")
+	res := runCLI(t, "", "eval", "--checkpoint", f.run, "--data", root, "--json", jsonPath, "--batch", "12")
+	if res.err != nil {
+		t.Fatalf("eval with %s: %v\n%s", what, res.err, res.stdout)
+	}
+	if !strings.Contains(res.stdout, "1 unreadable files skipped") {
+		t.Errorf("eval output does not report the unreadable file:\n%s", res.stdout)
+	}
+	return readEvalReport(t, jsonPath)
+}
+
 // TestEvalInterruptIsPartialAndExits130 (issue 13 item 4): Ctrl-C after the first batch
 // prints the result as PARTIAL (12 of 36 images), prints no final result, writes no JSON,
 // and maps to exit status 130.

@@ -293,15 +293,7 @@ func TestModelsAndVersion(t *testing.T) {
 func TestEvalCountsUnreadableFiles(t *testing.T) {
 	f := getFixture(t)
 	root := copyVal(t, f.data, nil, func(name string) bool { return name == "green_004.png" })
-	jsonPath := filepath.Join(t.TempDir(), "E.json")
-	res := runCLI(t, "", "eval", "--checkpoint", f.run, "--data", root, "--json", jsonPath, "--batch", "12")
-	if res.err != nil {
-		t.Fatalf("eval with one corrupt file: %v\n%s", res.err, res.stdout)
-	}
-	if !strings.Contains(res.stdout, "1 unreadable files skipped") {
-		t.Errorf("eval output does not report the unreadable file:\n%s", res.stdout)
-	}
-	rep := readEvalReport(t, jsonPath)
+	rep := evalOneUnreadable(t, f, root, "one corrupt file")
 	if rep.Result.Failed != 1 {
 		t.Errorf("failed_files = %d, want 1", rep.Result.Failed)
 	}
