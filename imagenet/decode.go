@@ -60,22 +60,15 @@ func DecodeFileWith(path string, o DecodeOptions) (image.Image, error) {
 }
 
 func decodeFile(path string, o DecodeOptions, turbo bool) (image.Image, error) {
-	img, _, err := decodeFileFull(path, o, turbo)
-	return img, err
-}
-
-// decodeFileFull also returns the image's full size (larger than img's bounds
-// after a scaled decode).
-func decodeFileFull(path string, o DecodeOptions, turbo bool) (image.Image, image.Point, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, image.Point{}, fmt.Errorf("imagenet: read %s: %w", path, err)
+		return nil, fmt.Errorf("imagenet: read %s: %w", path, err)
 	}
-	img, full, err := decodeBytesFull(data, o, turbo)
+	img, err := decodeBytesWith(data, o, turbo)
 	if err != nil {
-		return nil, image.Point{}, fmt.Errorf("imagenet: decode %s: %w", path, err)
+		return nil, fmt.Errorf("imagenet: decode %s: %w", path, err)
 	}
-	return img, full, nil
+	return img, nil
 }
 
 // DecodeBytesWith is DecodeFileWith for an in-memory file.
@@ -110,23 +103,26 @@ func decodeBytes(data []byte) (image.Image, error) {
 // corrupt data) is decoded again by image/jpeg, so errors and CMYK handling
 // are the standard library's whichever decoder is in use.
 func decodeBytesWith(data []byte, o DecodeOptions, turbo bool) (image.Image, error) {
-	img, _, err := decodeBytesFull(data, o, turbo)
+	img, _, _, err := decodeBytesScaled(data, o, turbo)
 	return img, err
 }
 
-func decodeBytesFull(data []byte, o DecodeOptions, turbo bool) (image.Image, image.Point, error) {
-	img, w, h, err := decodeBytesSized(data, o, turbo)
-	return img, image.Pt(w, h), err
+// decodeBytesScaled is decodeBytesWith that also returns the image's full size and the
+// scale it was decoded at, in eighths (8: full size; 1, 2, 4: a libjpeg-turbo reduced
+// decode, img then being scaledDim(full, eighths) on each side).
+func decodeBytesScaled(data []byte, o DecodeOptions, turbo bool) (_ image.Image, full image.Point, eighths int, _ error) {
+	img, w, h, n, err := decodeBytesSized(data, o, turbo)
+	return img, image.Pt(w, h), n, err
 }
 
-func decodeBytesSized(data []byte, o DecodeOptions, turbo bool) (_ image.Image, w, h int, _ error) {
+func decodeBytesSized(data []byte, o DecodeOptions, turbo bool) (_ image.Image, w, h, eighths int, _ error) {
 	if len(data) == 0 {
-		return nil, 0, 0, ErrEmpty
+		return nil, 0, 0, 0, ErrEmpty
 	}
 	f := format(data)
 	if f == "" {
 		n := min(len(data), 8)
-		return nil, 0, 0, fmt.Errorf("unknown image format (first bytes % x)", data[:n])
+		return nil, 0, 0, 0, fmt.Errorf("unknown image format (first bytes % x)", data[:n])
 	}
 	turbo = turbo && f == "jpeg"
 	var err error
@@ -138,12 +134,12 @@ func decodeBytesSized(data []byte, o DecodeOptions, turbo bool) (_ image.Image, 
 	if !turbo {
 		cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
 		if err != nil {
-			return nil, 0, 0, wrapTruncated(f, data, err)
+			return nil, 0, 0, 0, wrapTruncated(f, data, err)
 		}
 		w, h = cfg.Width, cfg.Height
 	}
 	if err := checkPixels(w, h, o.MaxPixels); err != nil {
-		return nil, 0, 0, err
+		return nil, 0, 0, 0, err
 	}
 	if turbo {
 		minW, minH := o.MinW, o.MinH
@@ -152,7 +148,7 @@ func decodeBytesSized(data []byte, o DecodeOptions, turbo bool) (_ image.Image, 
 		}
 		n := pickScale(w, h, minW, minH)
 		if img, err := turboDecode(data, scaledDim(w, n), scaledDim(h, n), false); err == nil {
-			return img, w, h, nil
+			return img, w, h, n, nil
 		}
 	}
 	var img image.Image
@@ -166,9 +162,9 @@ func decodeBytesSized(data []byte, o DecodeOptions, turbo bool) (_ image.Image, 
 		img, err = gif.Decode(r) // the first frame only
 	}
 	if err != nil {
-		return nil, 0, 0, wrapTruncated(f, data, err)
+		return nil, 0, 0, 0, wrapTruncated(f, data, err)
 	}
-	return toRGBA(img), w, h, nil
+	return toRGBA(img), w, h, 8, nil
 }
 
 func wrapTruncated(f string, data []byte, err error) error {

@@ -127,14 +127,9 @@ func decodeFor(data []byte, t Transform, maxPixels int64, newRNG func() *rand.Ra
 		return img, image.Point{}, 0, err
 	}
 	o.SizeFor = func(w, h int) (int, int) { return cp.MinDecodeSizeFor(w, h, newRNG()) }
-	img, full, err := decodeBytesFull(data, o, jpegSel().turbo)
-	if err != nil || img.Bounds().Size() == full {
+	img, full, eighths, err := decodeBytesScaled(data, o, jpegSel().turbo)
+	if err != nil || eighths == 8 || img.Bounds().Size() == full {
 		return img, image.Point{}, 0, err
 	}
-	for _, n := range [...]int{1, 2, 4} {
-		if scaledDim(full.X, n) == img.Bounds().Dx() && scaledDim(full.Y, n) == img.Bounds().Dy() {
-			return img, full, float64(n) / 8, nil
-		}
-	}
-	return nil, image.Point{}, 0, fmt.Errorf("%v is no n/8 scale of %v", img.Bounds().Size(), full)
+	return img, full, float64(eighths) / 8, nil
 }
