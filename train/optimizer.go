@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/tfvision/tfvision/checkpoint"
+	"github.com/tfvision/tfvision/internal/livevars"
 	"strings"
 
 	"github.com/gomlx/compute/dtypes"
@@ -147,7 +148,7 @@ func globalNorm(grads []*Node) *Node {
 // under OptimizerScope; the step count is one int64 variable.
 func (o AdamW) Apply(store *model.Store, vars []*model.Variable, grads []*Node, lr *Node) *Node {
 	g := lr.Graph()
-	if !store.IsTraining(g) {
+	if !livevars.IsLive(store, g) {
 		// Without it the pure-Go backend folds the weights in as constants and every later
 		// call of this graph starts again from the values it was compiled with.
 		panic("train: AdamW.Apply in a graph that does not read variables live: call livevars.Live first")
