@@ -21,9 +21,10 @@ import (
 // EnvVar is GoMLX's own variable; tfvision honours it below --backend and the config key.
 const EnvVar = compute.ConfigEnvVar
 
-// GoDefault configures the pure-Go backend. Its default worker pool deadlocks on 2-core
-// machines (nested waits in erf/GELU, conv and reduce-window ops); unlimited parallelism
-// avoids the starvation and measured no slower.
+// GoDefault configures the pure-Go backend. Its default configuration deadlocked on 2-core
+// machines with compute v0.1.6 (nested waits in erf/GELU, conv and reduce-window ops); on
+// v0.1.14 it no longer hangs but ran tokenformer-ti16 inference at half the speed (9.6 vs
+// 18.5 img/s, `bench model --backend go:` vs `go:parallelism=-1`).
 const GoDefault = "go:parallelism=-1"
 
 func init() {
