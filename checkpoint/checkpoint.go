@@ -18,12 +18,14 @@ import (
 	"encoding/gob"
 	"errors"
 	"fmt"
-	"github.com/tfvision/tfvision/internal/atomicfile"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/tfvision/tfvision/internal/atomicfile"
+	"github.com/tfvision/tfvision/label"
 
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
@@ -62,7 +64,7 @@ type Meta struct {
 	EpochStep int                `json:"epoch_step"` // next step within Epoch (data order resume point)
 	Metrics   map[string]float64 `json:"metrics,omitempty"`
 	Config    string             `json:"config,omitempty"`  // the run's YAML, so the file alone rebuilds the model
-	Classes   []Class            `json:"classes,omitempty"` // label index → class, for predict
+	Classes   []label.Class      `json:"classes,omitempty"` // label index → class, for predict
 	// EpochLossSum and EpochLossSteps are the running sum of step losses (and their count)
 	// of Epoch so far, so that a resumed epoch reports the mean over all its steps.
 	EpochLossSum   float64 `json:"epoch_loss_sum,omitempty"`
@@ -71,12 +73,6 @@ type Meta struct {
 	// Checksummed is set when reading: the file carries checksums (v2) and they were
 	// verified (the header's by ReadMeta, every tensor's too by Load). False for v1 files.
 	Checksummed bool `json:"-"`
-}
-
-// Class names a label index.
-type Class struct {
-	WNID string `json:"wnid,omitempty"`
-	Name string `json:"name"`
 }
 
 // Save writes every variable of store that holds a value, with meta, to path atomically,

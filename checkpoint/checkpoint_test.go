@@ -8,6 +8,7 @@ import (
 
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
+	"github.com/tfvision/tfvision/label"
 )
 
 func storeWith(t *testing.T, vals map[string][]float32) *model.Store {
@@ -28,7 +29,7 @@ func TestSaveLoadRoundTripAndMeta(t *testing.T) {
 		t.Fatal(err)
 	}
 	meta := Meta{Step: 7, Epoch: 1, EpochStep: 3, Metrics: map[string]float64{"val_top1": 55.5}, Config: "seed: 1\n",
-		Classes: []Class{{WNID: "n01", Name: "tench"}}}
+		Classes: []label.Class{{WNID: "n01", Name: "tench"}}}
 	path := filepath.Join(dir, Name(7))
 	if err := Save(path, src, meta); err != nil {
 		t.Fatal(err)

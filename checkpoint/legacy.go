@@ -4,6 +4,8 @@ import (
 	"encoding/gob"
 	"encoding/json"
 	"fmt"
+
+	"github.com/tfvision/tfvision/label"
 )
 
 // Formats v1 and v2 (".tfvckpt", before safetensors): a gob header (magic, version, JSON
@@ -52,5 +54,6 @@ func decodeMeta(h header, path string) (Meta, error) {
 		return m, fmt.Errorf("checkpoint %s: bad metadata: %w", path, err)
 	}
 	m.Checksummed = h.Version >= version
+	label.Renumber(m.Classes)
 	return m, nil
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/nlpodyssey/safetensors"
 
 	"github.com/tfvision/tfvision/internal/atomicfile"
+	"github.com/tfvision/tfvision/label"
 )
 
 // Format v3 (today's) is a safetensors file: an 8-byte little-endian header length, a JSON
@@ -133,6 +134,7 @@ func parseMetaStrings(md map[string]string) (Meta, error) {
 		if err := json.Unmarshal([]byte(s), &m.Classes); err != nil {
 			return m, fmt.Errorf("metadata %s: %w", keyClasses, err)
 		}
+		label.Renumber(m.Classes)
 	}
 	m.Checksummed = true
 	return m, nil

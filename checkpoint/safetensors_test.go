@@ -20,6 +20,7 @@ import (
 
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
+	"github.com/tfvision/tfvision/label"
 )
 
 // TestSafetensorsHeaderBytes: the file Save writes is, byte for byte, the safetensors file
@@ -75,7 +76,7 @@ func jsonString(s string) string { b, _ := json.Marshal(s); return string(b) }
 func TestMetaRoundTripIsExact(t *testing.T) {
 	meta := Meta{Step: 1874, Epoch: 3, EpochStep: 11, EpochLossSum: 0.1 + 0.2, EpochLossSteps: 11,
 		Metrics: map[string]float64{"val_top1": 1.0 / 3}, Config: "model:\n  kind: vit\n",
-		Classes: []Class{{WNID: "n01", Name: "tench \"fish\" <&>"}, {Name: "日本"}}}
+		Classes: []label.Class{{WNID: "n01", Name: "tench \"fish\" <&>"}, {Index: 1, Name: "日本"}}}
 	path := saveStore(t, map[string][]float32{"/w": {1}}, meta)
 	if filepath.Base(path) != "step-000001874.safetensors" {
 		t.Errorf("name %s", filepath.Base(path))

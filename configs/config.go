@@ -16,10 +16,10 @@ type Config struct {
 	// BackendAutoInstall lets XLA download a missing PJRT plugin (needs network).
 	BackendAutoInstall bool `mapstructure:"backend_auto_install" yaml:"backend_auto_install" json:"backend_auto_install"`
 	// Precision: "f32", or "bf16" (bf16 matmuls/activations, f32 master weights, norms and loss).
-	Precision string `mapstructure:"precision" yaml:"precision" json:"precision"`
+	Precision Precision `mapstructure:"precision" yaml:"precision" json:"precision"`
 	// Attention: "auto" (fused flash attention where the backend has it: XLA-CUDA in bf16),
 	// "fused" (required; an error elsewhere) or "decomposed". Speed only: same function.
-	Attention string `mapstructure:"attention" yaml:"attention" json:"attention"`
+	Attention vision.Attention `mapstructure:"attention" yaml:"attention" json:"attention"`
 	Seed      uint64 `mapstructure:"seed" yaml:"seed" json:"seed"`
 	// Out is the run directory (config, checkpoints, metrics, plots).
 	Out string `mapstructure:"out" yaml:"out" json:"out"`
@@ -141,7 +141,7 @@ type Log struct {
 // override parts of it.
 func Default() Config {
 	return Config{
-		Precision: "f32", Attention: string(vision.AttentionAuto), Seed: 0, Out: "runs/default",
+		Precision: F32, Attention: vision.AttentionAuto, Seed: 0, Out: "runs/default",
 		Model: Model{Preset: "tokenformer-b16-matched"},
 		Data:  Data{Workers: 0, Prefetch: 4, Repeats: 1, MaxPixels: DefaultMaxPixels},
 		Augment: Augment{Scale: []float64{0.08, 1}, Ratio: []float64{3.0 / 4, 4.0 / 3}, Interpolation: "bicubic",
@@ -162,7 +162,7 @@ const DefaultMaxPixels = 178956970
 
 // Precisions and Interpolations are the accepted values of those keys.
 var (
-	Precisions     = []string{"f32", "bf16"}
+	Precisions     = []Precision{F32, BF16}
 	Interpolations = []string{"bicubic", "bilinear", "nearest"}
 )
 
@@ -180,9 +180,9 @@ func (c Config) Validate() error {
 		return err
 	}
 	if !slices.Contains(Precisions, c.Precision) {
-		return fmt.Errorf("precision = %q: allowed values are %s", c.Precision, strings.Join(Precisions, ", "))
+		return fmt.Errorf("precision = %q: allowed values are f32, bf16", c.Precision)
 	}
-	if _, err := vision.ParseAttention(c.Attention); err != nil {
+	if _, err := vision.ParseAttention(string(c.Attention)); err != nil {
 		return err
 	}
 	a := c.Augment

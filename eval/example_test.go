@@ -46,7 +46,7 @@ func ExamplePredictor() {
 			img.Set(x, y, color.RGBA{uint8(255 - 6*x), 64, uint8(6 * x), 255})
 		}
 	}
-	tf, err := eval.Transform(cfg)
+	tf, err := cfg.EvalTransform()
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/tfvision/tfvision/checkpoint"
 	"github.com/tfvision/tfvision/eval"
 	"github.com/tfvision/tfvision/internal/testbackend"
+	"github.com/tfvision/tfvision/label"
 	"github.com/tfvision/tfvision/vision"
 )
 
@@ -225,7 +226,7 @@ func TestExportFileReadsWithTheLibrary(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	md, _ := Metadata(cfg, checkpoint.Meta{Step: 9, Classes: []checkpoint.Class{{Name: "a"}}}, "run", true)
+	md, _ := Metadata(cfg, checkpoint.Meta{Step: 9, Classes: []label.Class{{Name: "a"}}}, "run", true)
 	path := filepath.Join(t.TempDir(), "tf.safetensors")
 	if err := Write(path, ts, md); err != nil {
 		t.Fatal(err)

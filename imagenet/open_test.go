@@ -83,7 +83,7 @@ func TestOpenFolders(t *testing.T) {
 	if d.Layout != "folders" {
 		t.Errorf("layout %q", d.Layout)
 	}
-	wantClasses := []Class{{0, "custom", "custom"}, {1, "n01440764", "tench, Tinca tinca"}, {2, "n01443537", "goldfish, Carassius auratus"}}
+	wantClasses := []Class{{Index: 0, WNID: "custom", Name: "custom"}, {Index: 1, WNID: "n01440764", Name: "tench, Tinca tinca"}, {Index: 2, WNID: "n01443537", Name: "goldfish, Carassius auratus"}}
 	if !reflect.DeepEqual(d.Classes, wantClasses) {
 		t.Errorf("classes %v", d.Classes)
 	}
@@ -207,7 +207,7 @@ func TestOpenKaggle(t *testing.T) {
 	if d.Layout != "kaggle" {
 		t.Fatalf("layout %q", d.Layout)
 	}
-	wantClasses := []Class{{0, "n01440764", "tenchy, fish"}, {1, "n01443537", "goldy"}, {2, "n01484850", "great white shark"}}
+	wantClasses := []Class{{Index: 0, WNID: "n01440764", Name: "tenchy, fish"}, {Index: 1, WNID: "n01443537", Name: "goldy"}, {Index: 2, WNID: "n01484850", Name: "great white shark"}}
 	if !reflect.DeepEqual(d.Classes, wantClasses) {
 		t.Errorf("classes %v", d.Classes)
 	}

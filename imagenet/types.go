@@ -1,12 +1,13 @@
 package imagenet
 
+import "github.com/tfvision/tfvision/label"
+
 // Class is one class of a dataset. Index is the position of WNID in the sorted
 // list of class folder names (or wnids), the torchvision/timm convention.
-type Class struct {
-	Index int
-	WNID  string // folder name; a WordNet id for ImageNet
-	Name  string // human-readable name; the folder name when none is known
-}
+//
+// It is label.Class under a second name while the imagenet package is being split
+// (issue 14); new code should say label.Class.
+type Class = label.Class
 
 // Sample is one labelled image file.
 type Sample struct {

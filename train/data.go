@@ -1,39 +1,12 @@
 package train
 
 import (
-	"fmt"
 	"math/rand/v2"
 
 	"github.com/tfvision/tfvision/augment"
 	"github.com/tfvision/tfvision/configs"
 	"github.com/tfvision/tfvision/imagenet"
 )
-
-// TrainTransform maps the config's augment section onto augment.TrainConfig.
-func TrainTransform(cfg configs.Config) (*augment.Train, error) {
-	a := cfg.Augment
-	interp, err := augment.ParseInterpolation(a.Interpolation)
-	if err != nil {
-		return nil, fmt.Errorf("augment.interpolation: %w", err)
-	}
-	return augment.NewTrain(augment.TrainConfig{Size: cfg.Model.ImageSize, Scale: [2]float64{a.Scale[0], a.Scale[1]},
-		Ratio: [2]float64{a.Ratio[0], a.Ratio[1]}, Interp: interp, HFlip: a.HFlip, RandAugment: a.RandAugment,
-		ReProb: a.ReProb, Mean: vec3(a.Mean), Std: vec3(a.Std)})
-}
-
-func vec3(v []float64) [3]float32 {
-	return [3]float32{float32(v[0]), float32(v[1]), float32(v[2])}
-}
-
-// mixer is nil when neither Mixup nor CutMix is on (targets are then smoothed one-hots).
-func mixer(cfg configs.Config) (*augment.Mixer, error) {
-	a := cfg.Augment
-	if (a.Mixup <= 0 && a.Cutmix <= 0) || a.MixProb <= 0 {
-		return nil, nil
-	}
-	return augment.NewMixer(augment.MixConfig{MixupAlpha: a.Mixup, CutmixAlpha: a.Cutmix, Prob: a.MixProb,
-		SwitchProb: a.SwitchProb, LabelSmoothing: a.LabelSmoothing, NumClasses: cfg.Model.NumClasses})
-}
 
 // subset keeps a seeded random subset of n samples (n <= 0 keeps all), in the split's order.
 // Of packed shards it keeps the first n, which Pack's shuffle already made a random subset

@@ -43,7 +43,7 @@ func ExampleRun() {
 		log.Fatal(err)
 	}
 	fmt.Println("steps:", sum.Steps)
-	// The checkpoint just saved: what eval.LoadRun and `tfvision predict` load.
+	// The checkpoint just saved: what run.Load and `tfvision predict` load.
 	rel, _ := filepath.Rel(out, sum.Checkpoint)
 	fmt.Println("checkpoint:", filepath.ToSlash(rel))
 	// Output:

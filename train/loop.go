@@ -276,16 +276,8 @@ func (r *runner) saveTo(path string, step int64, epoch, microDone int, metrics m
 		metrics["best_loss"] = r.bestLoss
 	}
 	return checkpoint.Save(path, r.store, checkpoint.Meta{Step: step, Epoch: epoch, EpochStep: microDone,
-		Metrics: metrics, Config: r.configYAML, Classes: r.ckptClasses(),
+		Metrics: metrics, Config: r.configYAML, Classes: r.classes,
 		EpochLossSum: r.epochLossSum, EpochLossSteps: r.epochLossSteps})
-}
-
-func (r *runner) ckptClasses() []checkpoint.Class {
-	out := make([]checkpoint.Class, len(r.classes))
-	for i, c := range r.classes {
-		out[i] = checkpoint.Class{WNID: c.WNID, Name: c.Name}
-	}
-	return out
 }
 
 func (r *runner) interrupt(sum Summary, step int64, epoch, microDone int) (Summary, error) {

@@ -8,9 +8,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/tfvision/tfvision/internal/atomicfile"
 	"os"
 	"path/filepath"
+
+	"github.com/tfvision/tfvision/internal/atomicfile"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"

@@ -5,9 +5,10 @@ import (
 	"math"
 	"slices"
 
+	"strings"
+
 	"github.com/tfvision/tfvision/checkpoint"
 	"github.com/tfvision/tfvision/internal/livevars"
-	"strings"
 
 	"github.com/gomlx/compute/dtypes"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck

@@ -21,6 +21,7 @@ import (
 	"github.com/tfvision/tfvision/eval"
 	"github.com/tfvision/tfvision/imagenet"
 	"github.com/tfvision/tfvision/internal/runlock"
+	"github.com/tfvision/tfvision/run"
 	"github.com/tfvision/tfvision/vision"
 )
 
@@ -170,7 +171,7 @@ func (r *runner) setup() error {
 	}
 	r.microPerStep = cfg.Optim.AccumSteps
 	micro := cfg.Optim.BatchSize / cfg.Optim.AccumSteps
-	tt, err := TrainTransform(cfg)
+	tt, err := cfg.TrainTransform()
 	if err != nil {
 		return err
 	}
@@ -192,7 +193,7 @@ func (r *runner) setup() error {
 		return fmt.Errorf("optim.batch_size = %d is larger than the %d training images: lower it", cfg.Optim.BatchSize, trainSplit.Len())
 	}
 	if ds.Val.Len() > 0 && cfg.Eval.EveryEpochs > 0 {
-		et, err := eval.Transform(cfg)
+		et, err := cfg.EvalTransform()
 		if err != nil {
 			return err
 		}
@@ -209,7 +210,7 @@ func (r *runner) setup() error {
 		}
 		r.printf("validation: %d images\n", valSplit.Len())
 	}
-	if r.mix, err = mixer(cfg); err != nil {
+	if r.mix, err = cfg.Mixer(); err != nil {
 		return err
 	}
 
@@ -219,11 +220,9 @@ func (r *runner) setup() error {
 	}
 
 	// Model, weights and optimizer state.
-	if r.model, err = vision.New(cfg.Model.Config); err != nil {
+	if r.model, err = cfg.NewModel(); err != nil {
 		return err
 	}
-	r.model.DType = eval.DType(cfg.Precision)
-	r.model.Attention, _ = vision.ParseAttention(cfg.Attention) // validated with the config
 	attention, err := r.model.AttentionPath(r.backend)
 	if err != nil {
 		return err
@@ -255,7 +254,7 @@ func (r *runner) setup() error {
 		warm = int64(math.Round(cfg.Optim.WarmupEpochs * float64(r.stepsPerEp)))
 	}
 	r.sched = Schedule{PeakLR: cfg.LearningRate(), MinLR: cfg.Optim.MinLR, WarmupLR: cfg.Optim.WarmupLR, Warmup: warm, Total: total}
-	if w := backend.BF16Warning(r.backend, cfg.Precision); w != "" {
+	if w := backend.BF16Warning(r.backend, string(cfg.Precision)); w != "" {
 		r.printf("%s\n", w)
 	}
 	r.printf("model: %s, %.2fM parameters, %.2f GFLOPs/image; %s precision, %s attention\n", modelName(cfg), float64(vision.NumParams(r.store))/1e6, cfg.Model.FLOPs()/1e9, cfg.Precision, attention)
@@ -308,7 +307,7 @@ func (r *runner) restoreOrInit() error {
 		if err := r.model.Trace(r.backend, r.store); err != nil {
 			return err
 		}
-		ck, err := eval.ResolveCheckpoint(r.opts.Init, "latest")
+		ck, err := run.ResolveCheckpoint(r.opts.Init, "latest")
 		if err != nil {
 			return fmt.Errorf("--init: %w", err)
 		}

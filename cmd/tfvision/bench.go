@@ -10,7 +10,6 @@ import (
 
 	"github.com/tfvision/tfvision/backend"
 	"github.com/tfvision/tfvision/configs"
-	"github.com/tfvision/tfvision/eval"
 	"github.com/tfvision/tfvision/imagenet"
 	"github.com/tfvision/tfvision/train"
 	"github.com/tfvision/tfvision/vision"
@@ -60,7 +59,7 @@ func newBenchModelCmd() *cobra.Command {
 				cfg, err = configs.Load(configs.Source{File: configName, Sets: sets})
 				c, preset = cfg.Model.Config, "config "+configName
 				if !cmd.Flags().Changed("attention") {
-					attention = cfg.Attention
+					attention = string(cfg.Attention)
 				}
 			}
 			if err != nil {
@@ -94,7 +93,7 @@ func newBenchModelCmd() *cobra.Command {
 			}
 			fmt.Fprintf(out, "%s, %s, batch %d, %d px, %s: %d warm-up + %d timed steps\n", preset, mode, batch, c.ImageSize, precision, warmup, steps)
 			res, err := train.BenchModel(b, c, train.BenchOptions{Batch: batch, Steps: steps, Warmup: warmup, Train: trainMode,
-				DType: eval.DType(precision), Attention: att, Progress: func(i int, sec float64) {
+				DType: configs.Precision(precision).DType(), Attention: att, Progress: func(i int, sec float64) {
 					label := "timed"
 					if i < warmup {
 						label = "warm-up"
@@ -162,12 +161,12 @@ func newBenchDataCmd() *cobra.Command {
 			split := ds.Train
 			var tf imagenet.Transform
 			if trainMode {
-				tf, err = train.TrainTransform(cfg)
+				tf, err = cfg.TrainTransform()
 			} else {
 				if ds.Val != nil {
 					split = ds.Val
 				}
-				tf, err = eval.Transform(cfg)
+				tf, err = cfg.EvalTransform()
 			}
 			if err != nil {
 				return err

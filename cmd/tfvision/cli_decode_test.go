@@ -10,9 +10,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tfvision/tfvision/eval"
 	"github.com/tfvision/tfvision/imagenet"
 	"github.com/tfvision/tfvision/internal/hostile"
+	"github.com/tfvision/tfvision/predict"
 )
 
 // runMainEnv makes the test binary run tfvision's main (see TestMain), so that tests can
@@ -105,7 +105,7 @@ func TestPredictHugeHeadersUnderMemoryCap(t *testing.T) {
 			if code != 1 {
 				t.Fatalf("exit %d, want 1 (two files unreadable)\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
 			}
-			var preds []eval.Prediction
+			var preds []predict.Prediction
 			if err := json.Unmarshal([]byte(out), &preds); err != nil {
 				t.Fatalf("stdout is not the JSON predictions: %v\n%s\nstderr:\n%s", err, out, errOut)
 			}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/tfvision/tfvision/checkpoint"
 	"github.com/tfvision/tfvision/eval"
+	"github.com/tfvision/tfvision/predict"
 )
 
 // evalReport is the JSON `tfvision eval --json` writes.
@@ -246,7 +247,7 @@ func parsePredictOutput(t *testing.T, format, out string) map[string]*predRow {
 	}
 	switch format {
 	case "json", "jsonl":
-		var preds []eval.Prediction
+		var preds []predict.Prediction
 		if format == "json" {
 			if err := json.Unmarshal([]byte(out), &preds); err != nil {
 				t.Fatalf("json: %v\n%s", err, out)
@@ -256,7 +257,7 @@ func parsePredictOutput(t *testing.T, format, out string) map[string]*predRow {
 			if format == "json" || line == "" {
 				break
 			}
-			var p eval.Prediction
+			var p predict.Prediction
 			if err := json.Unmarshal([]byte(line), &p); err != nil {
 				t.Fatalf("jsonl line %q: %v", line, err)
 			}
@@ -434,7 +435,7 @@ func TestPredictStdin(t *testing.T) {
 	if res.err != nil {
 		t.Fatalf("predict -: %v\n%s", res.err, res.stderr)
 	}
-	var preds []eval.Prediction
+	var preds []predict.Prediction
 	if err := json.Unmarshal([]byte(res.stdout), &preds); err != nil {
 		t.Fatalf("%v\n%s", err, res.stdout)
 	}

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tfvision/tfvision/eval"
+	"github.com/tfvision/tfvision/predict"
 )
 
 // TestEvalConfusionAndPrecisionRecall: the JSON's confusion matrix and per-class
@@ -48,7 +48,7 @@ func TestEvalRealLabels(t *testing.T) {
 	f := getFixture(t)
 	preds := getValPredictions(t)
 	byName := slices.Clone(preds)
-	slices.SortStableFunc(byName, func(a, b eval.Prediction) int {
+	slices.SortStableFunc(byName, func(a, b predict.Prediction) int {
 		if c := strings.Compare(filepath.Base(a.Path), filepath.Base(b.Path)); c != 0 {
 			return c
 		}

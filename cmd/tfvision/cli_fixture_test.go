@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tfvision/tfvision/eval"
+	"github.com/tfvision/tfvision/predict"
 )
 
 // The shared fixture: a 3-class ImageNet-layout tree of 16×16 PNGs (each image mostly its
@@ -53,7 +53,7 @@ var (
 	fixOnce     sync.Once
 	fix         fixture
 	valPredOnce sync.Once
-	valPreds    []eval.Prediction
+	valPreds    []predict.Prediction
 	valPredErr  error
 	evalOnce    sync.Once
 	evalOut     string
@@ -211,7 +211,7 @@ func trueLabel(t *testing.T, path string) int {
 }
 
 // getValPredictions runs (once) `predict --format json --topk 3 DATA/val`.
-func getValPredictions(t *testing.T) []eval.Prediction {
+func getValPredictions(t *testing.T) []predict.Prediction {
 	t.Helper()
 	f := getFixture(t)
 	valPredOnce.Do(func() {
@@ -231,8 +231,8 @@ func getValPredictions(t *testing.T) []eval.Prediction {
 }
 
 // predByBase maps each prediction's file name to it (fixture file names are unique).
-func predByBase(preds []eval.Prediction) map[string]eval.Prediction {
-	m := map[string]eval.Prediction{}
+func predByBase(preds []predict.Prediction) map[string]predict.Prediction {
+	m := map[string]predict.Prediction{}
 	for _, p := range preds {
 		m[filepath.Base(p.Path)] = p
 	}

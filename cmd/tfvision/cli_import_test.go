@@ -9,6 +9,7 @@ import (
 
 	"github.com/tfvision/tfvision/eval"
 	"github.com/tfvision/tfvision/internal/testbackend"
+	"github.com/tfvision/tfvision/run"
 	"github.com/tfvision/tfvision/timm"
 )
 
@@ -33,11 +34,11 @@ func TestImportTimmRun(t *testing.T) {
 	if !strings.Contains(res.stdout, "10 classes") || !strings.Contains(res.stdout, "crop_pct 1, bicubic") {
 		t.Errorf("import output:\n%s", res.stdout)
 	}
-	run, err := eval.LoadRun(testbackend.Go(t), out, false)
+	loaded, err := run.Load(testbackend.Go(t), out, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, mc := run.Config.Augment, run.Config.Model
+	a, mc := loaded.Config.Augment, loaded.Config.Model
 	if a.Mean[0] != 0.5 || a.Std[2] != 0.5 || a.CropPct != 1.0 || a.Interpolation != "bicubic" || mc.LNEps != 1e-6 || mc.NumClasses != 10 {
 		t.Errorf("run config: augment %+v, model %+v", a, mc)
 	}
@@ -46,7 +47,7 @@ func TestImportTimmRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	in, want := io["inputs"], io["logits"]
-	p, err := eval.NewPredictor(testbackend.Go(t), run.Model, run.Store, in.Shape[0])
+	p, err := eval.NewPredictor(testbackend.Go(t), loaded.Model, loaded.Store, in.Shape[0])
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/tfvision/tfvision/configs"
 	"github.com/tfvision/tfvision/eval"
 	"github.com/tfvision/tfvision/imagenet"
+	"github.com/tfvision/tfvision/run"
 	"github.com/tfvision/tfvision/vision"
 )
 
@@ -54,32 +55,32 @@ absolute --data path), e.g. imported timm weights evaluated beside a trained run
 				return err
 			}
 			out := cmd.OutOrStdout()
-			run, err := eval.LoadRun(b, ckpt, ema)
+			loaded, err := run.Load(b, ckpt, ema)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(out, "%s\ncheckpoint %s (step %d)\n", backend.Describe(b), run.Checkpoint, run.Meta.Step)
-			if run.Note != "" {
-				fmt.Fprintf(out, "note: %s\n", run.Note)
+			fmt.Fprintf(out, "%s\ncheckpoint %s (step %d)\n", backend.Describe(b), loaded.Checkpoint, loaded.Meta.Step)
+			if loaded.Note != "" {
+				fmt.Fprintf(out, "note: %s\n", loaded.Note)
 			}
-			ds, err := imagenet.Open(dataDir, imagenet.Options{DevkitMapping: run.Config.Data.DevkitMapping})
+			ds, err := imagenet.Open(dataDir, imagenet.Options{DevkitMapping: loaded.Config.Data.DevkitMapping})
 			if err != nil {
 				return err
 			}
 			if ds.Val.Len() == 0 {
 				return fmt.Errorf("%s has no validation images (expected val/<class>/..., a devkit or a Kaggle layout)", dataDir)
 			}
-			if len(ds.Classes) != run.Config.Model.NumClasses {
-				return fmt.Errorf("%s has %d classes, the model %d: wrong dataset for this checkpoint?", dataDir, len(ds.Classes), run.Config.Model.NumClasses)
+			if len(ds.Classes) != loaded.Config.Model.NumClasses {
+				return fmt.Errorf("%s has %d classes, the model %d: wrong dataset for this checkpoint?", dataDir, len(ds.Classes), loaded.Config.Model.NumClasses)
 			}
-			if eval.V2Mapped(ds.Classes, run.Meta.Classes) {
-				c := run.Meta.Classes[0]
+			if run.V2Mapped(ds.Classes, loaded.Meta.Classes) {
+				c := loaded.Meta.Classes[0]
 				fmt.Fprintf(out, "ImageNet-V2 layout: folder N = class N of the checkpoint (folder 0 = %s %q)\n", c.WNID, c.Name)
-				ds.Classes = eval.SavedClasses(run.Meta.Classes)
-			} else if err := eval.CheckClasses(ds.Classes, run.Meta.Classes, dataDir, run.Checkpoint); err != nil {
+				ds.Classes = loaded.Classes()
+			} else if err := run.CheckClasses(ds.Classes, loaded.Meta.Classes, dataDir, loaded.Checkpoint); err != nil {
 				return err
 			}
-			tf, err := eval.Transform(run.Config)
+			tf, err := loaded.Config.EvalTransform()
 			if err != nil {
 				return err
 			}
@@ -89,7 +90,7 @@ absolute --data path), e.g. imported timm weights evaluated beside a trained run
 				if err != nil {
 					return err
 				}
-				if opts.Real, err = eval.RealBySample(real, ds.Val, run.Config.Model.NumClasses); err != nil {
+				if opts.Real, err = eval.RealBySample(real, ds.Val, loaded.Config.Model.NumClasses); err != nil {
 					return fmt.Errorf("--real-labels %s: %w", realPath, err)
 				}
 			}
@@ -98,11 +99,11 @@ absolute --data path), e.g. imported timm weights evaluated beside a trained run
 				workers = runtime.NumCPU()
 			}
 			loader, err := imagenet.NewLoader(split, imagenet.LoaderConfig{BatchSize: batch, Workers: workers, Prefetch: 4, Transform: tf, NoSubstitute: true,
-				RecordFailures: true, MaxPixels: runMaxPixels(run.Config, maxPix)})
+				RecordFailures: true, MaxPixels: runMaxPixels(loaded.Config, maxPix)})
 			if err != nil {
 				return err
 			}
-			p, err := eval.NewPredictor(b, run.Model, run.Store, batch)
+			p, err := eval.NewPredictor(b, loaded.Model, loaded.Store, batch)
 			if err != nil {
 				return err
 			}
@@ -119,7 +120,7 @@ absolute --data path), e.g. imported timm weights evaluated beside a trained run
 				}
 				return err
 			}
-			name := run.Config.Model.Preset
+			name := loaded.Config.Model.Preset
 			if name == "" {
 				name = filepath.Base(filepath.Clean(ckpt))
 			}
@@ -136,7 +137,7 @@ absolute --data path), e.g. imported timm weights evaluated beside a trained run
 			}
 			printUnreadable(out, res.Unreadable, jsonPath)
 			fmt.Fprintln(out)
-			eval.WriteTable(out, name, vision.NumParams(run.Store), run.Config.Model.Config, res)
+			eval.WriteTable(out, name, vision.NumParams(loaded.Store), loaded.Config.Model.Config, res)
 			if heatPath != "" {
 				switch err := eval.WriteConfusionPNG(heatPath, res.Confusion); {
 				case errors.Is(err, eval.ErrTooManyClasses):
@@ -148,7 +149,7 @@ absolute --data path), e.g. imported timm weights evaluated beside a trained run
 					fmt.Fprintf(out, "confusion heat map: %s\n", heatPath)
 				}
 			}
-			if err := measuredRows(out, ckpt, name, run, ds.Root, ema, res, compare); err != nil {
+			if err := measuredRows(out, ckpt, name, loaded, ds.Root, ema, res, compare); err != nil {
 				return err
 			}
 			if jsonPath != "" {
@@ -158,7 +159,7 @@ absolute --data path), e.g. imported timm weights evaluated beside a trained run
 					EMA        bool            `json:"ema"`
 					Result     eval.Result     `json:"result"`
 					Baselines  []eval.Baseline `json:"baselines"`
-				}{run.Checkpoint, run.Meta.Step, ema, res, eval.BaselinesFor(run.Config.Model.Config)}
+				}{loaded.Checkpoint, loaded.Meta.Step, ema, res, eval.BaselinesFor(loaded.Config.Model.Config)}
 				return writeJSON(jsonPath, report)
 			}
 			return nil
@@ -184,8 +185,8 @@ absolute --data path), e.g. imported timm weights evaluated beside a trained run
 
 // measuredRows keeps this eval in RUN/evals/ (when ckpt is a run directory) and prints the
 // measured rows of this run and the --compare runs on the same data.
-func measuredRows(out io.Writer, ckpt, name string, run *eval.Run, dataAbs string, ema bool, res eval.Result, compare []string) error {
-	m := eval.Measured{Run: ckpt, Model: name, Checkpoint: run.Checkpoint, Step: run.Meta.Step, EMA: ema, Data: dataAbs,
+func measuredRows(out io.Writer, ckpt, name string, loaded *run.Run, dataAbs string, ema bool, res eval.Result, compare []string) error {
+	m := eval.Measured{Run: ckpt, Model: name, Checkpoint: loaded.Checkpoint, Step: loaded.Meta.Step, EMA: ema, Data: dataAbs,
 		Images: res.Images, Top1: res.Top1, Top5: res.Top5, Date: time.Now().UTC()}
 	if res.Real != nil {
 		m.RealTop1 = &res.Real.Top1

@@ -6,8 +6,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tfvision/tfvision/backend"
-	"github.com/tfvision/tfvision/eval"
 	"github.com/tfvision/tfvision/export"
+	"github.com/tfvision/tfvision/run"
 	"github.com/tfvision/tfvision/vision"
 )
 
@@ -34,16 +34,16 @@ file's metadata).`,
 			if err != nil {
 				return err
 			}
-			run, err := eval.LoadRun(b, ckpt, ema)
+			loaded, err := run.Load(b, ckpt, ema)
 			if err != nil {
 				return err
 			}
-			mc := run.Config.Model.Config
-			ts, err := export.Weights(mc, run.Store)
+			mc := loaded.Config.Model.Config
+			ts, err := export.Weights(mc, loaded.Store)
 			if err != nil {
 				return err
 			}
-			md, err := export.Metadata(mc, run.Meta, run.Checkpoint, ema)
+			md, err := export.Metadata(mc, loaded.Meta, loaded.Checkpoint, ema)
 			if err != nil {
 				return err
 			}
@@ -59,7 +59,7 @@ file's metadata).`,
 				which = "EMA weights"
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "exported %d tensors (%s of %s, step %d) to %s with %s\n",
-				len(ts), which, run.Checkpoint, run.Meta.Step, out, names)
+				len(ts), which, loaded.Checkpoint, loaded.Meta.Step, out, names)
 			return nil
 		},
 	}

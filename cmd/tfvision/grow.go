@@ -8,8 +8,8 @@ import (
 
 	"github.com/tfvision/tfvision/backend"
 	"github.com/tfvision/tfvision/checkpoint"
-	"github.com/tfvision/tfvision/eval"
 	"github.com/tfvision/tfvision/internal/runlock"
+	"github.com/tfvision/tfvision/run"
 	"github.com/tfvision/tfvision/vision"
 )
 
@@ -32,15 +32,15 @@ the outputs (a zero key still scores softmax(0) > 0).`,
 			if err != nil {
 				return err
 			}
-			run, err := eval.LoadRun(b, ckpt, false)
+			loaded, err := run.Load(b, ckpt, false)
 			if err != nil {
 				return err
 			}
-			if opts.ProjTokens == 0 && opts.QKVTokens > 0 && run.Config.Model.ProjTokens == run.Config.Model.QKVTokens {
+			if opts.ProjTokens == 0 && opts.QKVTokens > 0 && loaded.Config.Model.ProjTokens == loaded.Config.Model.QKVTokens {
 				opts.ProjTokens = opts.QKVTokens // n_proj follows n_qkv unless given
 			}
-			before := vision.NumParams(run.Store)
-			grown, err := vision.Grow(run.Store, run.Config.Model.Config, opts)
+			before := vision.NumParams(loaded.Store)
+			grown, err := vision.Grow(loaded.Store, loaded.Config.Model.Config, opts)
 			if err != nil {
 				return err
 			}
@@ -50,18 +50,18 @@ the outputs (a zero key still scores softmax(0) > 0).`,
 				return err
 			}
 			defer lock.Release()
-			cfg := run.Config
+			cfg := loaded.Config
 			cfg.Model.Config = grown
 			cfg.Model.Preset = ""
 			cfg.Out = out
-			path, err := writeRunAtStep0(out, cfg, run.Store, checkpoint.Meta{Classes: run.Meta.Classes,
-				Metrics: map[string]float64{"grown_from_step": float64(run.Meta.Step)}})
+			path, err := writeRunAtStep0(out, cfg, loaded.Store, checkpoint.Meta{Classes: loaded.Meta.Classes,
+				Metrics: map[string]float64{"grown_from_step": float64(loaded.Meta.Step)}})
 			if err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "grew %s: tokens qkv %d→%d, proj %d→%d, ffn %d→%d; parameters %.2fM→%.2fM\nwrote %s\ncontinue with: tfvision train --config %s --init %s --out RUN\n",
-				run.Checkpoint, run.Config.Model.QKVTokens, grown.QKVTokens, run.Config.Model.ProjTokens, grown.ProjTokens,
-				run.Config.Model.FFNTokens, grown.FFNTokens, float64(before)/1e6, float64(vision.NumParams(run.Store))/1e6,
+				loaded.Checkpoint, loaded.Config.Model.QKVTokens, grown.QKVTokens, loaded.Config.Model.ProjTokens, grown.ProjTokens,
+				loaded.Config.Model.FFNTokens, grown.FFNTokens, float64(before)/1e6, float64(vision.NumParams(loaded.Store))/1e6,
 				path, filepath.Join(out, "config.yaml"), out)
 			return nil
 		},

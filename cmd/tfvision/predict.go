@@ -11,6 +11,8 @@ import (
 
 	"github.com/tfvision/tfvision/backend"
 	"github.com/tfvision/tfvision/eval"
+	"github.com/tfvision/tfvision/predict"
+	"github.com/tfvision/tfvision/run"
 )
 
 func newPredictCmd() *cobra.Command {
@@ -41,28 +43,28 @@ model) goes to stderr.`,
 			if err != nil {
 				return err
 			}
-			run, err := eval.LoadRun(b, ckpt, ema)
+			loaded, err := run.Load(b, ckpt, ema)
 			if err != nil {
 				return err
 			}
-			if run.Note != "" { // stderr: stdout is the (machine-readable) predictions
-				fmt.Fprintf(cmd.ErrOrStderr(), "note: %s\n", run.Note)
+			if loaded.Note != "" { // stderr: stdout is the (machine-readable) predictions
+				fmt.Fprintf(cmd.ErrOrStderr(), "note: %s\n", loaded.Note)
 			}
-			paths, err := eval.CollectPaths(args, cmd.InOrStdin())
+			paths, err := predict.CollectPaths(args, cmd.InOrStdin())
 			if err != nil {
 				return err
 			}
 			if len(paths) == 0 {
 				return fmt.Errorf("no image files found in %s", strings.Join(args, " "))
 			}
-			tf, err := eval.Transform(run.Config)
+			tf, err := loaded.Config.EvalTransform()
 			if err != nil {
 				return err
 			}
 			if batch > len(paths) {
 				batch = len(paths)
 			}
-			p, err := eval.NewPredictor(b, run.Model, run.Store, batch)
+			p, err := eval.NewPredictor(b, loaded.Model, loaded.Store, batch)
 			if err != nil {
 				return err
 			}
@@ -73,7 +75,7 @@ model) goes to stderr.`,
 			start := time.Now()
 			out := newPredictionWriter(cmd.OutOrStdout(), format)
 			done, failed := 0, 0
-			err = eval.Classify(cmd.Context(), p, tf, run.Classes(), paths, topk, workers, runMaxPixels(run.Config, maxPix), func(batch []eval.Prediction) error {
+			err = predict.Classify(cmd.Context(), p, tf, loaded.Classes(), paths, topk, workers, runMaxPixels(loaded.Config, maxPix), func(batch []predict.Prediction) error {
 				for _, pr := range batch {
 					if pr.Err != "" {
 						failed++

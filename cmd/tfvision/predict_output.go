@@ -8,14 +8,14 @@ import (
 	"strconv"
 	"text/tabwriter"
 
-	"github.com/tfvision/tfvision/eval"
+	"github.com/tfvision/tfvision/predict"
 )
 
 // predictionWriter streams predictions batch by batch, so what is printed before an
 // interrupt stays printed; close ends the output (it is called on interrupt too, so a
 // json array is still closed).
 type predictionWriter interface {
-	write(batch []eval.Prediction) error
+	write(batch []predict.Prediction) error
 	close() error
 }
 
@@ -39,7 +39,7 @@ type tableWriter struct {
 	header bool
 }
 
-func (t *tableWriter) write(batch []eval.Prediction) error {
+func (t *tableWriter) write(batch []predict.Prediction) error {
 	tw := tabwriter.NewWriter(t.w, 2, 4, 2, ' ', 0)
 	if !t.header {
 		fmt.Fprintf(tw, "path\trank\tclass\tprob\n")
@@ -68,7 +68,7 @@ type csvWriter struct {
 	header bool
 }
 
-func (c *csvWriter) write(batch []eval.Prediction) error {
+func (c *csvWriter) write(batch []predict.Prediction) error {
 	if !c.header {
 		_ = c.w.Write([]string{"path", "rank", "index", "wnid", "name", "prob", "error"})
 		c.header = true
@@ -95,7 +95,7 @@ func (c *csvWriter) close() error {
 // jsonlWriter writes one JSON object per file and line.
 type jsonlWriter struct{ enc *json.Encoder }
 
-func (j jsonlWriter) write(batch []eval.Prediction) error {
+func (j jsonlWriter) write(batch []predict.Prediction) error {
 	for _, p := range batch {
 		if err := j.enc.Encode(p); err != nil {
 			return err
@@ -112,7 +112,7 @@ type jsonArrayWriter struct {
 	n int
 }
 
-func (j *jsonArrayWriter) write(batch []eval.Prediction) error {
+func (j *jsonArrayWriter) write(batch []predict.Prediction) error {
 	for _, p := range batch {
 		b, err := json.MarshalIndent(p, "  ", "  ")
 		if err != nil {

@@ -1,4 +1,12 @@
-package eval
+// Package predict classifies image files with a trained model: it expands file and folder
+// arguments, decodes them in parallel (unreadable files are reported per file, never
+// dropped), runs batches through eval's Predictor with the run's eval transform, and
+// hands back top-k labels batch by batch, so `tfvision predict` streams and an interrupt
+// keeps what was done.
+//
+// It builds on eval (Predictor, Softmax, TopK) and imagenet (decoding); it must not import
+// train, configs or a run directory's layout (the caller loads the run).
+package predict
 
 import (
 	"bufio"
@@ -12,7 +20,9 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/tfvision/tfvision/eval"
 	"github.com/tfvision/tfvision/imagenet"
+	"github.com/tfvision/tfvision/label"
 )
 
 // Label is one of a prediction's top-k classes.
@@ -87,7 +97,7 @@ func CollectPaths(args []string, stdin io.Reader) ([]string, error) {
 // cancelled) keeps everything emitted; Classify then returns an error wrapping ctx's.
 // Images whose header claims more than maxPixels pixels (<= 0: imagenet's default) are
 // unreadable files too.
-func Classify(ctx context.Context, p *Predictor, tf imagenet.Transform, classes []imagenet.Class, paths []string, topk, workers int,
+func Classify(ctx context.Context, p *eval.Predictor, tf imagenet.Transform, classes []label.Class, paths []string, topk, workers int,
 	maxPixels int64, emit func([]Prediction) error) error {
 	h, w := tf.Size()
 	per := h * w * 3
@@ -135,8 +145,8 @@ func Classify(ctx context.Context, p *Predictor, tf imagenet.Transform, classes 
 			if !ok[j] {
 				continue
 			}
-			probs := Softmax(row)
-			for _, k := range TopK(probs, topk) {
+			probs := eval.Softmax(row)
+			for _, k := range eval.TopK(probs, topk) {
 				l := Label{Index: k, Name: fmt.Sprint(k), Prob: probs[k]}
 				if k < len(classes) {
 					l.WNID, l.Name = classes[k].WNID, classes[k].Name

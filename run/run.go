@@ -1,4 +1,4 @@
-package eval
+package run
 
 import (
 	"fmt"
@@ -10,42 +10,12 @@ import (
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/gomlx/ml/model"
 
-	"github.com/tfvision/tfvision/augment"
 	"github.com/tfvision/tfvision/backend"
 	"github.com/tfvision/tfvision/checkpoint"
 	"github.com/tfvision/tfvision/configs"
-	"github.com/tfvision/tfvision/imagenet"
+	"github.com/tfvision/tfvision/label"
 	"github.com/tfvision/tfvision/vision"
 )
-
-// Transform is the eval transform of a run: resize short side to ⌊size/crop_pct⌋, center
-// crop, normalise — the same for validation during training, eval and predict.
-func Transform(cfg configs.Config) (*augment.Eval, error) {
-	interp, err := augment.ParseInterpolation(cfg.Augment.Interpolation)
-	if err != nil {
-		return nil, fmt.Errorf("augment.interpolation: %w", err)
-	}
-	return augment.NewEval(augment.EvalConfig{Size: cfg.Model.ImageSize, CropPct: cfg.Augment.CropPct,
-		Interp: interp, Mean: vec3(cfg.Augment.Mean), Std: vec3(cfg.Augment.Std)})
-}
-
-func vec3(v []float64) [3]float32 {
-	var o [3]float32
-	for i := range o {
-		if i < len(v) {
-			o[i] = float32(v[i])
-		}
-	}
-	return o
-}
-
-// DType is the compute dtype of a precision name.
-func DType(precision string) dtypes.DType {
-	if precision == "bf16" {
-		return dtypes.BFloat16
-	}
-	return dtypes.Float32
-}
 
 // Run is a trained model loaded from a run directory or a checkpoint file.
 type Run struct {
@@ -58,14 +28,8 @@ type Run struct {
 	Note string
 }
 
-// Classes returns the run's label names (index order), from the checkpoint.
-func (r *Run) Classes() []imagenet.Class {
-	out := make([]imagenet.Class, len(r.Meta.Classes))
-	for i, c := range r.Meta.Classes {
-		out[i] = imagenet.Class{Index: i, WNID: c.WNID, Name: c.Name}
-	}
-	return out
-}
+// Classes are the run's classes, label by label (empty for a checkpoint that saved none).
+func (r *Run) Classes() []label.Class { return r.Meta.Classes }
 
 // ResolveCheckpoint finds the checkpoint to use: a file as is; in a run directory the best
 // checkpoint if there is one (prefer="best"), else the latest.
@@ -100,9 +64,9 @@ func joinNote(a, b string) string {
 	return a + "; " + b
 }
 
-// LoadRun rebuilds the model of a run directory (or checkpoint file) from its saved config
+// Load rebuilds the model of a run directory (or checkpoint file) from its saved config
 // and loads its weights; with ema the EMA weights replace the raw ones.
-func LoadRun(b compute.Backend, path string, ema bool) (*Run, error) {
+func Load(b compute.Backend, path string, ema bool) (*Run, error) {
 	ck, err := ResolveCheckpoint(path, "best")
 	if err != nil {
 		return nil, err
@@ -120,13 +84,12 @@ func LoadRun(b compute.Backend, path string, ema bool) (*Run, error) {
 	if err != nil {
 		return nil, err
 	}
-	m, err := vision.New(cfg.Model.Config)
+	m, err := cfg.NewModel()
 	if err != nil {
 		return nil, err
 	}
-	m.DType = DType(cfg.Precision)
 	note := ""
-	if cfg.Precision == "bf16" && backend.SlowBF16(b) {
+	if cfg.Precision == configs.BF16 && backend.SlowBF16(b) {
 		// The weights are float32 masters: f32 inference is exact where bf16 rounds, and on
 		// this backend many times faster.
 		m.DType = dtypes.Float32

@@ -1,4 +1,4 @@
-package eval_test
+package run_test
 
 import (
 	"fmt"
@@ -12,7 +12,8 @@ import (
 	"github.com/tfvision/tfvision/backend"
 	"github.com/tfvision/tfvision/checkpoint"
 	"github.com/tfvision/tfvision/configs"
-	"github.com/tfvision/tfvision/eval"
+	"github.com/tfvision/tfvision/label"
+	"github.com/tfvision/tfvision/run"
 	"github.com/tfvision/tfvision/vision"
 )
 
@@ -20,7 +21,7 @@ import (
 // its model with the weights in place, and its class names. The run here is written on
 // the spot, as `tfvision train` would leave it: a checkpoint that embeds the run's YAML
 // and its classes.
-func ExampleLoadRun() {
+func ExampleLoad() {
 	b, err := backend.Open("go", backend.Options{})
 	if err != nil {
 		log.Fatal(err)
@@ -32,16 +33,16 @@ func ExampleLoadRun() {
 	defer os.RemoveAll(dir)
 	writeRun(b, dir)
 
-	run, err := eval.LoadRun(b, dir, false) // false: the raw weights, not the EMA
+	loaded, err := run.Load(b, dir, false) // false: the raw weights, not the EMA
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println("checkpoint:", filepath.Base(run.Checkpoint), "step", run.Meta.Step)
-	fmt.Println("model:", run.Config.Model.Preset, run.Model.Config.Kind, run.Model.Config.Dim)
-	for _, c := range run.Classes() {
+	fmt.Println("checkpoint:", filepath.Base(loaded.Checkpoint), "step", loaded.Meta.Step)
+	fmt.Println("model:", loaded.Config.Model.Preset, loaded.Model.Config.Kind, loaded.Model.Config.Dim)
+	for _, c := range loaded.Classes() {
 		fmt.Println(c.Index, c.WNID, c.Name)
 	}
-	fmt.Println("parameters:", vision.NumParams(run.Store))
+	fmt.Println("parameters:", vision.NumParams(loaded.Store))
 	// Output:
 	// checkpoint: step-000000100.safetensors step 100
 	// model: tokenformer-ti16 tokenformer 16
@@ -72,7 +73,7 @@ func writeRun(b compute.Backend, dir string) {
 	if err != nil {
 		log.Fatal(err)
 	}
-	meta := checkpoint.Meta{Step: 100, Config: string(yaml), Classes: []checkpoint.Class{
+	meta := checkpoint.Meta{Step: 100, Config: string(yaml), Classes: []label.Class{
 		{WNID: "n01440764", Name: "tench"}, {WNID: "n02102040", Name: "English springer"}, {WNID: "n02979186", Name: "cassette player"}}}
 	ck := filepath.Join(dir, "checkpoints", checkpoint.Name(meta.Step))
 	if err := os.MkdirAll(filepath.Dir(ck), 0o755); err != nil {

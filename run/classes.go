@@ -1,18 +1,18 @@
-package eval
+package run
 
 import (
 	"fmt"
 	"strconv"
 	"strings"
 
-	"github.com/tfvision/tfvision/checkpoint"
 	"github.com/tfvision/tfvision/imagenet"
+	"github.com/tfvision/tfvision/label"
 )
 
 // CheckClasses compares a dataset's classes with those a checkpoint was trained on (label
 // index by label index): a model scored against renamed or reordered classes reports a
 // meaningless accuracy. Checkpoints that saved no classes pass.
-func CheckClasses(data []imagenet.Class, saved []checkpoint.Class, dataDir, ckpt string) error {
+func CheckClasses(data []label.Class, saved []label.Class, dataDir, ckpt string) error {
 	if len(saved) == 0 {
 		return nil
 	}
@@ -44,7 +44,7 @@ func CheckClasses(data []imagenet.Class, saved []checkpoint.Class, dataDir, ckpt
 // class names (wnid folders): folder i then stands for the checkpoint's class i. A checkpoint
 // trained on numbered folders itself is not mapped (CheckClasses compares it name by name),
 // nor one that saved no classes.
-func V2Mapped(data []imagenet.Class, saved []checkpoint.Class) bool {
+func V2Mapped(data []label.Class, saved []label.Class) bool {
 	if len(saved) == 0 || len(data) != len(saved) {
 		return false
 	}
@@ -59,15 +59,6 @@ func V2Mapped(data []imagenet.Class, saved []checkpoint.Class) bool {
 	}
 	_, numbered := imagenet.V2Order(names)
 	return !numbered
-}
-
-// SavedClasses are the checkpoint's classes as dataset classes (label i = saved[i]).
-func SavedClasses(saved []checkpoint.Class) []imagenet.Class {
-	out := make([]imagenet.Class, len(saved))
-	for i, s := range saved {
-		out[i] = imagenet.Class{Index: i, WNID: s.WNID, Name: s.Name}
-	}
-	return out
 }
 
 func className(wnid, name string) string {

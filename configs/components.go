@@ -1,0 +1,102 @@
+package configs
+
+import (
+	"fmt"
+
+	"github.com/gomlx/compute/dtypes"
+
+	"github.com/tfvision/tfvision/augment"
+	"github.com/tfvision/tfvision/vision"
+)
+
+// This file turns a validated Config into the components train, eval and predict build
+// from it, so that each of them reads a key the same way and none imports another for it.
+
+// Precision is the precision key: how the model computes (master weights stay f32).
+type Precision string
+
+const (
+	F32  Precision = "f32"
+	BF16 Precision = "bf16"
+)
+
+// DType is the dtype the model computes in.
+func (p Precision) DType() dtypes.DType {
+	if p == BF16 {
+		return dtypes.BFloat16
+	}
+	return dtypes.Float32
+}
+
+// Interp is augment.interpolation as augment's enum.
+func (c Config) Interp() (augment.Interpolation, error) {
+	interp, err := augment.ParseInterpolation(c.Augment.Interpolation)
+	if err != nil {
+		return 0, fmt.Errorf("augment.interpolation: %w", err)
+	}
+	return interp, nil
+}
+
+// TrainTransform is the per-image training transform of the augment section.
+func (c Config) TrainTransform() (*augment.Train, error) {
+	a := c.Augment
+	interp, err := c.Interp()
+	if err != nil {
+		return nil, err
+	}
+	if len(a.Scale) != 2 || len(a.Ratio) != 2 {
+		return nil, fmt.Errorf("augment.scale = %v, augment.ratio = %v: each needs exactly 2 numbers", a.Scale, a.Ratio)
+	}
+	return augment.NewTrain(augment.TrainConfig{Size: c.Model.ImageSize, Scale: [2]float64{a.Scale[0], a.Scale[1]},
+		Ratio: [2]float64{a.Ratio[0], a.Ratio[1]}, Interp: interp, HFlip: a.HFlip, RandAugment: a.RandAugment,
+		ReProb: a.ReProb, Mean: vec3(a.Mean), Std: vec3(a.Std)})
+}
+
+// EvalTransform is the eval transform of a run: resize the short side to
+// ⌊size/crop_pct⌋, center crop, normalise. Validation during training, eval and predict
+// all use it, so they agree on preprocessing.
+func (c Config) EvalTransform() (*augment.Eval, error) {
+	interp, err := c.Interp()
+	if err != nil {
+		return nil, err
+	}
+	return augment.NewEval(augment.EvalConfig{Size: c.Model.ImageSize, CropPct: c.Augment.CropPct,
+		Interp: interp, Mean: vec3(c.Augment.Mean), Std: vec3(c.Augment.Std)})
+}
+
+// Mixer is the batch-level Mixup/CutMix of the augment section; nil when neither is on
+// (targets are then label-smoothed one-hots).
+func (c Config) Mixer() (*augment.Mixer, error) {
+	a := c.Augment
+	if (a.Mixup <= 0 && a.Cutmix <= 0) || a.MixProb <= 0 {
+		return nil, nil
+	}
+	return augment.NewMixer(augment.MixConfig{MixupAlpha: a.Mixup, CutmixAlpha: a.Cutmix, Prob: a.MixProb,
+		SwitchProb: a.SwitchProb, LabelSmoothing: a.LabelSmoothing, NumClasses: c.Model.NumClasses})
+}
+
+// NewModel builds the model the config describes, computing in its precision with its
+// attention setting.
+func (c Config) NewModel() (*vision.Model, error) {
+	m, err := vision.New(c.Model.Config)
+	if err != nil {
+		return nil, err
+	}
+	m.DType = c.Precision.DType()
+	if m.Attention, err = vision.ParseAttention(string(c.Attention)); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// vec3 reads a validated 3-number key (mean, std); missing entries are 0, which
+// augment's own checks then reject by name.
+func vec3(v []float64) [3]float32 {
+	var o [3]float32
+	for i := range o {
+		if i < len(v) {
+			o[i] = float32(v[i])
+		}
+	}
+	return o
+}
