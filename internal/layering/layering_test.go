@@ -172,12 +172,16 @@ func TestLayeringCatchesAForbiddenImport(t *testing.T) {
 		{ImportPath: m("imagenet/sub")},
 		{ImportPath: m("train"), Imports: []string{m("predict")}, Deps: []string{m("predict")}},
 		{ImportPath: m("predict")},
+		// A rule covers its package's subpackages: train/parity has no rule of its own.
+		{ImportPath: m("train/parity"), Imports: []string{m("cmd/tfvision")}, Deps: []string{m("cmd/tfvision")}},
+		{ImportPath: m("cmd/tfvision")},
 	}
 	saved := exceptions
 	defer func() { exceptions = saved }()
 	exceptions = map[[2]string]string{{"train", "predict"}: "a test"}
 	violations, used := check(pkgs)
-	want := []string{"vision must not import imagenet: vision → internal/x → imagenet/sub"}
+	want := []string{"train must not import cmd: train/parity → cmd/tfvision",
+		"vision must not import imagenet: vision → internal/x → imagenet/sub"}
 	if !slices.Equal(violations, want) {
 		t.Errorf("violations %q, want %q", violations, want)
 	}
