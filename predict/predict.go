@@ -4,8 +4,8 @@
 // hands back top-k labels batch by batch, so `tfvision predict` streams and an interrupt
 // keeps what was done.
 //
-// It builds on eval (Predictor, Softmax, TopK) and imagenet (decoding); it must not import
-// train, configs or a run directory's layout (the caller loads the run).
+// It builds on eval (Predictor, Softmax, TopK) and imagenet (decoding); the caller loads
+// the run (package run). It must not import train or cmd.
 package predict
 
 import (

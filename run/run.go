@@ -137,3 +137,13 @@ func Load(b compute.Backend, path string, ema bool) (*Run, error) {
 	}
 	return &Run{Config: cfg, Model: m, Store: store, Meta: meta, Checkpoint: ck, Note: note}, nil
 }
+
+// MaxPixels is the pixel limit for reading images with this run (eval, predict): override
+// when > 0, else the run's data.max_pixels (0 in configs older than the key, which the
+// loader reads as its default).
+func (r *Run) MaxPixels(override int64) int64 {
+	if override > 0 {
+		return override
+	}
+	return r.Config.Data.MaxPixels
+}

@@ -65,7 +65,7 @@ func TestImportTimmRun(t *testing.T) {
 	}
 
 	// Importing again into the same directory is refused; a wrong model is named.
-	if res := runCLI(t, "", timmFixtureArgs(out)...); res.err == nil || !strings.Contains(res.err.Error(), "already has checkpoints") {
+	if res := runCLI(t, "", timmFixtureArgs(out)...); res.err == nil || !strings.Contains(res.err.Error(), "already holds a run") {
 		t.Errorf("second import: %v", res.err)
 	}
 	bad := timmFixtureArgs(filepath.Join(t.TempDir(), "bad"), "--set", "model.depth=3")

@@ -31,4 +31,18 @@ func TestGrowRefusesALockedRunDirectory(t *testing.T) {
 	if res := runCLI(t, "", "grow", "--checkpoint", f.run, "--out", out, "--ffn-tokens", "40"); res.err != nil {
 		t.Fatalf("grow after release: %v\n%s", res.err, res.stderr)
 	}
+	// A second grow into the same directory would mix two runs' checkpoints: refused, and
+	// the first grow's checkpoint is untouched.
+	ck := filepath.Join(out, "checkpoints", "step-000000000.safetensors")
+	before, err := os.ReadFile(ck)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res = runCLI(t, "", "grow", "--checkpoint", f.run, "--out", out, "--ffn-tokens", "48")
+	if res.err == nil || !strings.Contains(res.err.Error(), "already holds a run (1 checkpoints") {
+		t.Fatalf("grow into a directory with a run: want it refused, got %v", res.err)
+	}
+	if after, err := os.ReadFile(ck); err != nil || string(after) != string(before) {
+		t.Errorf("the existing checkpoint changed (%v)", err)
+	}
 }

@@ -6,15 +6,12 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/tfvision/tfvision/backend"
-	"github.com/tfvision/tfvision/configs"
 	"github.com/tfvision/tfvision/eval"
-	"github.com/tfvision/tfvision/imagenet"
 	"github.com/tfvision/tfvision/run"
 	"github.com/tfvision/tfvision/vision"
 )
@@ -63,57 +60,13 @@ absolute --data path), e.g. imported timm weights evaluated beside a trained run
 			if loaded.Note != "" {
 				fmt.Fprintf(out, "note: %s\n", loaded.Note)
 			}
-			ds, err := imagenet.Open(dataDir, imagenet.Options{DevkitMapping: loaded.Config.Data.DevkitMapping})
-			if err != nil {
-				return err
-			}
-			if ds.Val.Len() == 0 {
-				return fmt.Errorf("%s has no validation images (expected val/<class>/..., a devkit or a Kaggle layout)", dataDir)
-			}
-			if len(ds.Classes) != loaded.Config.Model.NumClasses {
-				return fmt.Errorf("%s has %d classes, the model %d: wrong dataset for this checkpoint?", dataDir, len(ds.Classes), loaded.Config.Model.NumClasses)
-			}
-			if run.V2Mapped(ds.Classes, loaded.Meta.Classes) {
-				c := loaded.Meta.Classes[0]
-				fmt.Fprintf(out, "ImageNet-V2 layout: folder N = class N of the checkpoint (folder 0 = %s %q)\n", c.WNID, c.Name)
-				ds.Classes = loaded.Classes()
-			} else if err := run.CheckClasses(ds.Classes, loaded.Meta.Classes, dataDir, loaded.Checkpoint); err != nil {
-				return err
-			}
-			tf, err := loaded.Config.EvalTransform()
-			if err != nil {
-				return err
-			}
-			var opts eval.Options
-			if realPath != "" {
-				real, err := eval.ReadRealLabels(realPath)
-				if err != nil {
-					return err
-				}
-				if opts.Real, err = eval.RealBySample(real, ds.Val, loaded.Config.Model.NumClasses); err != nil {
-					return fmt.Errorf("--real-labels %s: %w", realPath, err)
-				}
-			}
-			split := ds.Val.Head(maxImages)
-			if workers <= 0 {
-				workers = runtime.NumCPU()
-			}
-			loader, err := imagenet.NewLoader(split, imagenet.LoaderConfig{BatchSize: batch, Workers: workers, Prefetch: 4, Transform: tf, NoSubstitute: true,
-				RecordFailures: true, MaxPixels: runMaxPixels(loaded.Config, maxPix)})
-			if err != nil {
-				return err
-			}
-			p, err := eval.NewPredictor(b, loaded.Model, loaded.Store, batch)
-			if err != nil {
-				return err
-			}
-			defer p.Finalize()
-			p.AfterBatch = evalAfterBatch
-			res, err := eval.EvaluateWith(cmd.Context(), p, loader, ds.Classes, opts)
+			res, info, err := eval.EvaluateDataset(cmd.Context(), b, loaded, eval.DatasetOptions{Data: dataDir, Batch: batch,
+				Workers: workers, MaxImages: maxImages, MaxPixels: maxPix, RealLabels: realPath, AfterBatch: evalAfterBatch,
+				Note: func(line string) { fmt.Fprintln(out, line) }})
 			if err != nil {
 				if res.Partial { // Ctrl-C: say what was done, never as the result; no --json
 					fmt.Fprintf(out, "interrupted: PARTIAL result over %d of %d images, not the split's: top-1 %.2f%%  top-5 %.2f%%  loss %.4f\n",
-						res.Images, split.Len(), res.Top1, res.Top5, res.Loss)
+						res.Images, info.SplitImages, res.Top1, res.Top5, res.Loss)
 					if jsonPath != "" {
 						fmt.Fprintf(out, "%s not written\n", jsonPath)
 					}
@@ -149,7 +102,7 @@ absolute --data path), e.g. imported timm weights evaluated beside a trained run
 					fmt.Fprintf(out, "confusion heat map: %s\n", heatPath)
 				}
 			}
-			if err := measuredRows(out, ckpt, name, loaded, ds.Root, ema, res, compare); err != nil {
+			if err := measuredRows(out, ckpt, name, loaded, info.Root, ema, res, compare); err != nil {
 				return err
 			}
 			if jsonPath != "" {
@@ -242,13 +195,4 @@ func printUnreadable(w io.Writer, failures []string, jsonPath string) {
 		}
 		fmt.Fprintf(w, "  unreadable: %s\n", f)
 	}
-}
-
-// runMaxPixels is the pixel limit for eval and predict: the flag when given, else the
-// run's data.max_pixels (0 in configs older than the key: imagenet's default).
-func runMaxPixels(cfg configs.Config, flag int64) int64 {
-	if flag > 0 {
-		return flag
-	}
-	return cfg.Data.MaxPixels
 }

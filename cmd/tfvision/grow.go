@@ -8,7 +8,6 @@ import (
 
 	"github.com/tfvision/tfvision/backend"
 	"github.com/tfvision/tfvision/checkpoint"
-	"github.com/tfvision/tfvision/internal/runlock"
 	"github.com/tfvision/tfvision/run"
 	"github.com/tfvision/tfvision/vision"
 )
@@ -44,17 +43,11 @@ the outputs (a zero key still scores softmax(0) > 0).`,
 			if err != nil {
 				return err
 			}
-			// One writer per run directory: a train or another grow on OUT would clobber it.
-			lock, err := runlock.Acquire(out, "tfvision grow")
-			if err != nil {
-				return err
-			}
-			defer lock.Release()
 			cfg := loaded.Config
 			cfg.Model.Config = grown
 			cfg.Model.Preset = ""
 			cfg.Out = out
-			path, err := writeRunAtStep0(out, cfg, loaded.Store, checkpoint.Meta{Classes: loaded.Meta.Classes,
+			path, err := run.Create(out, "tfvision grow", cfg, loaded.Store, checkpoint.Meta{Classes: loaded.Meta.Classes,
 				Metrics: map[string]float64{"grown_from_step": float64(loaded.Meta.Step)}})
 			if err != nil {
 				return err

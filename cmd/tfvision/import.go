@@ -11,7 +11,7 @@ import (
 	"github.com/tfvision/tfvision/backend"
 	"github.com/tfvision/tfvision/checkpoint"
 	"github.com/tfvision/tfvision/configs"
-	"github.com/tfvision/tfvision/internal/runlock"
+	"github.com/tfvision/tfvision/run"
 	"github.com/tfvision/tfvision/timm"
 	"github.com/tfvision/tfvision/vision"
 )
@@ -106,16 +106,7 @@ these models are augreg ones), ImageNet mean/std otherwise. --mean/--std/--crop-
 			if err != nil {
 				return fmt.Errorf("%s as %s: %w", weights, name, err)
 			}
-			// One writer per run directory.
-			lock, err := runlock.Acquire(out, "tfvision import")
-			if err != nil {
-				return err
-			}
-			defer lock.Release()
-			if existing, _ := checkpoint.List(filepath.Join(out, "checkpoints")); len(existing) > 0 {
-				return fmt.Errorf("%s already has checkpoints: import into a new directory", out)
-			}
-			path, err := writeRunAtStep0(out, cfg, store, checkpoint.Meta{})
+			path, err := run.Create(out, "tfvision import", cfg, store, checkpoint.Meta{})
 			if err != nil {
 				return err
 			}

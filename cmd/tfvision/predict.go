@@ -75,7 +75,7 @@ model) goes to stderr.`,
 			start := time.Now()
 			out := newPredictionWriter(cmd.OutOrStdout(), format)
 			done, failed := 0, 0
-			err = predict.Classify(cmd.Context(), p, tf, loaded.Classes(), paths, topk, workers, runMaxPixels(loaded.Config, maxPix), func(batch []predict.Prediction) error {
+			err = predict.Classify(cmd.Context(), p, tf, loaded.Classes(), paths, topk, workers, loaded.MaxPixels(maxPix), func(batch []predict.Prediction) error {
 				for _, pr := range batch {
 					if pr.Err != "" {
 						failed++

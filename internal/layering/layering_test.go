@@ -32,12 +32,12 @@ var rules = []struct {
 	// configs turns a config into components (transforms, model); it knows no run
 	// directory, dataset layout or loop.
 	{"configs", []string{"imagenet", "checkpoint", "train", "eval", "run", "predict", "cmd"}},
-	// eval measures a model on a loader and reports; it does not read configs or run
-	// directories (the caller resolves them), so train can validate with it.
-	{"eval", []string{"train", "configs", "checkpoint", "run", "predict", "augment", "cmd"}},
+	// eval measures a model (or a loaded run) on data and reports; train validates with
+	// it, so it must stay below train.
+	{"eval", []string{"train", "predict", "cmd"}},
 	// run owns a run directory: resolve, load, its classes; not the loop nor the metrics.
 	{"run", []string{"train", "eval", "predict", "cmd"}},
-	{"predict", []string{"train", "configs", "run", "checkpoint", "cmd"}},
+	{"predict", []string{"train", "cmd"}},
 	{"train", []string{"predict", "cmd"}},
 }
 
