@@ -18,200 +18,230 @@ import (
 )
 
 func (r *runner) loop(ctx context.Context) (Summary, error) {
-	cfg := r.cfg
 	meta := r.resumeMeta
-	step := StepCount(r.store)
-	sum := Summary{ResumedAtStep: step, BestTop1: meta.Metrics["best_top1"]}
-	r.bestTop1 = sum.BestTop1
+	lc := &loopState{step: StepCount(r.store), micro: r.cfg.Optim.BatchSize / r.microPerStep}
+	lc.sum = Summary{ResumedAtStep: lc.step, BestTop1: meta.Metrics["best_top1"]}
+	r.bestTop1 = lc.sum.BestTop1
 	r.bestLoss = math.Inf(1)
 	if l, ok := meta.Metrics["best_loss"]; ok && r.bestTop1 > 0 {
 		r.bestLoss = l
 	}
-	total := r.sched.Total
 	epoch, startMicro := meta.Epoch, meta.EpochStep
-	if step == 0 {
+	if lc.step == 0 {
 		epoch, startMicro = 0, 0
 	}
 	r.lastSave = time.Now()
 	start := time.Now()
-	var trainImages int
-	var trainSec float64
-	stepsThisRun := 0
-	micro := cfg.Optim.BatchSize / r.microPerStep
 	// Resuming mid-epoch continues that epoch's running loss; a run interrupted during an
 	// epoch's validation (startMicro at the epoch's end, perhaps the last epoch) redoes it.
 	r.epochLossSum, r.epochLossSteps = meta.EpochLossSum, meta.EpochLossSteps
 	if startMicro == 0 {
 		r.epochLossSum, r.epochLossSteps = 0, 0
 	}
-	for ; step < total || startMicro > 0; epoch++ {
-		epochStart := time.Now()
-		var bar *progressbar.ProgressBar
-		stepsLeftInEpoch := r.stepsPerEp - startMicro/r.microPerStep
-		if r.opts.Progress && stepsLeftInEpoch > 0 {
-			bar = progressbar.NewOptions(stepsLeftInEpoch, progressbar.OptionSetWriter(r.out),
-				progressbar.OptionSetDescription(fmt.Sprintf("epoch %d", epoch+1)), progressbar.OptionShowCount(),
-				progressbar.OptionSetPredictTime(true), progressbar.OptionThrottle(200*time.Millisecond),
-				progressbar.OptionOnCompletion(func() { fmt.Fprintln(r.out) }))
-		}
-		// The steps this epoch runs, as the loop condition below counts them.
-		toRun := min(int64((r.stepsPerEp*r.microPerStep-startMicro)/r.microPerStep), total-step)
-		stage := r.startStage(ctx, epoch, startMicro, int(max(toRun, 0)))
-		microDone := startMicro
-		var epochWait, epochCompute float64
-		var epochTimed int // steps in epochCompute (the compiling first step is left out)
-		for step < total && microDone+r.microPerStep <= r.stepsPerEp*r.microPerStep {
-			t0 := time.Now()
-			next, ok := <-stage.steps
-			wait := time.Since(t0).Seconds()
-			if ctx.Err() != nil {
-				_ = next.prep.Release() // never run: nothing to report
-				stage.stop()
-				return r.interrupt(sum, step, epoch, microDone)
-			}
-			if !ok {
-				break
-			}
-			if next.err != nil {
-				stage.stop()
-				return sum, next.err
-			}
-			lr := r.sched.LR(step)
-			t0 = time.Now()
-			loss, gnorm, err := r.stepper.StepPrepared(next.prep, lr)
-			if err != nil {
-				stage.stop()
-				return sum, err
-			}
-			sec := time.Since(t0).Seconds()
-			step++
-			stepsThisRun++
-			microDone += r.microPerStep
-			r.epochLossSum += loss
-			r.epochLossSteps++
-			epochWait += wait
-			sum.DataWaitSec += wait
-			if stepsThisRun > 1 { // the first step compiles
-				trainImages += micro * r.microPerStep
-				trainSec += sec + wait
-				epochCompute += sec
-				epochTimed++
-			}
-			sum.FinalLoss = loss
-			ips := float64(micro*r.microPerStep) / (sec + wait)
-			if cfg.Log.EverySteps > 0 && (step%int64(cfg.Log.EverySteps) == 0 || step == 1) {
-				if err := r.metrics.add(Record{Kind: "train", Step: step, Epoch: epoch, Loss: loss, LR: lr, GradNorm: gnorm,
-					ImagesPerSec: ips, DataWaitSec: wait}); err != nil {
-					stage.stop()
-					return sum, err
-				}
-			}
-			if bar != nil {
-				bar.Describe(fmt.Sprintf("epoch %d loss %.4f lr %.2e %.1f img/s", epoch+1, loss, lr, ips))
-				_ = bar.Add(1)
-			}
-			if r.afterStep != nil {
-				r.afterStep(step)
-			}
-			if r.dueCheckpoint(step) {
-				if err := r.save(step, epoch, microDone, nil); err != nil {
-					stage.stop()
-					return sum, err
-				}
-			}
-			if r.opts.StopAfter > 0 && stepsThisRun >= r.opts.StopAfter {
-				stage.stop()
-				if err := r.save(step, epoch, microDone, nil); err != nil {
-					return sum, err
-				}
-				sum.Steps = step
-				sum.Checkpoint, _ = checkpoint.Latest(r.ckptDir)
-				return sum, ErrInterrupted
-			}
-		}
-		stage.stop()
-		if bar != nil {
-			_ = bar.Finish()
+	for ; lc.step < r.sched.Total || startMicro > 0; epoch++ {
+		ep, done, err := r.trainEpoch(ctx, lc, epoch, startMicro)
+		if done || err != nil {
+			return lc.sum, err
 		}
 		startMicro = 0
-		sum.Epochs = epoch + 1
-		rec := Record{Kind: "epoch", Step: step, Epoch: epoch + 1, Seconds: time.Since(epochStart).Seconds(),
-			DataWaitSec: epochWait, FailedFiles: r.trainLoader.Stats().Failed}
-		if r.epochLossSteps > 0 {
-			rec.Loss = r.epochLossSum / float64(r.epochLossSteps)
-		}
-		if epochTimed > 0 {
-			rec.ImagesPerSec = float64(epochTimed*micro*r.microPerStep) / (epochCompute + epochWait)
-		}
-		r.printf("epoch %d: loss %.4f, %.1f images/s, steps waited %.1fs for data\n", epoch+1, rec.Loss, rec.ImagesPerSec, epochWait)
-		if stats := r.trainLoader.Stats(); stats.Failed > 0 {
-			r.printf("  %d unreadable files so far (replaced by readable ones), e.g. %s\n", stats.Failed, strings.Join(stats.FailedExamples, "; "))
-		}
-		isLast := step >= total
-		if r.predictor != nil && ((epoch+1)%max(cfg.Eval.EveryEpochs, 1) == 0 || isLast) {
-			res, err := r.validate(ctx, false)
-			if err != nil {
-				if ctx.Err() != nil {
-					return r.interruptValidation(sum, step, epoch, microDone)
-				}
-				return sum, err
-			}
-			rec.ValTop1, rec.ValTop5, rec.ValLoss = res.Top1, res.Top5, res.Loss
-			sum.ValTop1, sum.ValTop5 = res.Top1, res.Top5
-			r.printf("  validation: top-1 %.2f%%, top-5 %.2f%%, loss %.4f (%d images, %.0f images/s)\n", res.Top1, res.Top5, res.Loss, res.Images, res.ImagesPerSec)
-			if cfg.Optim.EMADecay > 0 {
-				ema, err := r.validate(ctx, true)
-				if err != nil {
-					if ctx.Err() != nil {
-						return r.interruptValidation(sum, step, epoch, microDone)
-					}
-					return sum, err
-				}
-				rec.EMATop1, rec.EMATop5 = ema.Top1, ema.Top5
-				sum.EMATop1 = ema.Top1
-				r.printf("  validation (EMA): top-1 %.2f%%, top-5 %.2f%%\n", ema.Top1, ema.Top5)
-			}
-		}
-		if err := r.metrics.add(rec); err != nil {
-			return sum, err
-		}
-		if err := r.metrics.plot(filepath.Join(r.dir, "curves.png")); err != nil {
-			r.printf("  (plot failed: %v)\n", err)
-		}
-		best := max(rec.ValTop1, rec.EMATop1)
-		var isBest bool
-		// Ties in top-1 (common once a small task saturates) go to the lower val loss.
-		if best > r.bestTop1 || (best == r.bestTop1 && best > 0 && rec.ValLoss < r.bestLoss) {
-			r.bestTop1, r.bestLoss, isBest = best, rec.ValLoss, true
-		}
-		nextEpoch, nextMicro := epoch+1, 0
-		r.epochLossSum, r.epochLossSteps = 0, 0
-		if err := r.save(step, nextEpoch, nextMicro, map[string]float64{"val_top1": rec.ValTop1, "ema_val_top1": rec.EMATop1}); err != nil {
-			return sum, err
-		}
-		if isBest && cfg.Checkpoint.KeepBest {
-			if err := r.saveTo(filepath.Join(r.ckptDir, checkpoint.BestName), step, nextEpoch, nextMicro, map[string]float64{"val_top1": rec.ValTop1, "ema_val_top1": rec.EMATop1}); err != nil {
-				return sum, err
-			}
-		}
-		if ctx.Err() != nil {
-			return r.interrupt(sum, step, nextEpoch, 0)
+		if done, err := r.endEpoch(ctx, lc, epoch, ep); done || err != nil {
+			return lc.sum, err
 		}
 	}
-	sum.Steps = step
+	sum := lc.sum
+	sum.Steps = lc.step
 	sum.BestTop1 = r.bestTop1
 	sum.Seconds = time.Since(start).Seconds()
-	if trainSec > 0 {
-		sum.ImagesPerSec = float64(trainImages) / trainSec
+	if lc.trainSec > 0 {
+		sum.ImagesPerSec = float64(lc.trainImages) / lc.trainSec
 	}
 	sum.FailedFiles = r.trainLoader.Stats().Failed
 	sum.Checkpoint, _ = checkpoint.Latest(r.ckptDir)
 	return sum, nil
 }
 
-// microBatch turns a loader batch into model inputs: soft targets (Mixup/CutMix or
-// smoothed one-hots) and the padding mask. Mixing draws from a generator seeded by
-// (seed, epoch, micro-step), so a resumed run mixes exactly as the original would have.
+// loopState is what the loop carries across epochs.
+type loopState struct {
+	sum          Summary
+	step         int64
+	stepsThisRun int
+	micro        int // images per micro-batch
+	// trainImages over trainSec is the run's throughput, the compiling first step left out.
+	trainImages int
+	trainSec    float64
+}
+
+// epochStats is one epoch's timing, for its record.
+type epochStats struct {
+	start      time.Time
+	microDone  int
+	wait       float64 // seconds steps waited for data
+	compute    float64 // seconds in timed steps
+	timedSteps int
+}
+
+// trainEpoch runs the optimizer steps of one epoch from startMicro. done means the loop
+// must return lc.sum with err (an interrupt, --stop-after, or a failure).
+func (r *runner) trainEpoch(ctx context.Context, lc *loopState, epoch, startMicro int) (ep epochStats, done bool, err error) {
+	ep = epochStats{start: time.Now(), microDone: startMicro}
+	total := r.sched.Total
+	var bar *progressbar.ProgressBar
+	stepsLeftInEpoch := r.stepsPerEp - startMicro/r.microPerStep
+	if r.opts.Progress && stepsLeftInEpoch > 0 {
+		bar = progressbar.NewOptions(stepsLeftInEpoch, progressbar.OptionSetWriter(r.out),
+			progressbar.OptionSetDescription(fmt.Sprintf("epoch %d", epoch+1)), progressbar.OptionShowCount(),
+			progressbar.OptionSetPredictTime(true), progressbar.OptionThrottle(200*time.Millisecond),
+			progressbar.OptionOnCompletion(func() { fmt.Fprintln(r.out) }))
+	}
+	// The steps this epoch runs, as the loop condition below counts them.
+	toRun := min(int64((r.stepsPerEp*r.microPerStep-startMicro)/r.microPerStep), total-lc.step)
+	stage := r.startStage(ctx, epoch, startMicro, int(max(toRun, 0)))
+	defer stage.stop()
+	for lc.step < total && ep.microDone+r.microPerStep <= r.stepsPerEp*r.microPerStep {
+		t0 := time.Now()
+		next, ok := <-stage.steps
+		wait := time.Since(t0).Seconds()
+		if ctx.Err() != nil {
+			_ = next.prep.Release() // never run: nothing to report
+			stage.stop()
+			lc.sum, err = r.interrupt(lc.sum, lc.step, epoch, ep.microDone)
+			return ep, true, err
+		}
+		if !ok {
+			break
+		}
+		if next.err != nil {
+			return ep, true, next.err
+		}
+		lr := r.sched.LR(lc.step)
+		t0 = time.Now()
+		loss, gnorm, err := r.stepper.StepPrepared(next.prep, lr)
+		if err != nil {
+			return ep, true, err
+		}
+		sec := time.Since(t0).Seconds()
+		lc.step++
+		lc.stepsThisRun++
+		ep.microDone += r.microPerStep
+		r.epochLossSum += loss
+		r.epochLossSteps++
+		ep.wait += wait
+		lc.sum.DataWaitSec += wait
+		if lc.stepsThisRun > 1 { // the first step compiles
+			lc.trainImages += lc.micro * r.microPerStep
+			lc.trainSec += sec + wait
+			ep.compute += sec
+			ep.timedSteps++
+		}
+		lc.sum.FinalLoss = loss
+		ips := float64(lc.micro*r.microPerStep) / (sec + wait)
+		if every := r.cfg.Log.EverySteps; every > 0 && (lc.step%int64(every) == 0 || lc.step == 1) {
+			if err := r.metrics.add(Record{Kind: "train", Step: lc.step, Epoch: epoch, Loss: loss, LR: lr, GradNorm: gnorm,
+				ImagesPerSec: ips, DataWaitSec: wait}); err != nil {
+				return ep, true, err
+			}
+		}
+		if bar != nil {
+			bar.Describe(fmt.Sprintf("epoch %d loss %.4f lr %.2e %.1f img/s", epoch+1, loss, lr, ips))
+			_ = bar.Add(1)
+		}
+		if r.afterStep != nil {
+			r.afterStep(lc.step)
+		}
+		if r.dueCheckpoint(lc.step) {
+			if err := r.save(lc.step, epoch, ep.microDone, nil); err != nil {
+				return ep, true, err
+			}
+		}
+		if r.opts.StopAfter > 0 && lc.stepsThisRun >= r.opts.StopAfter {
+			stage.stop()
+			if err := r.save(lc.step, epoch, ep.microDone, nil); err != nil {
+				return ep, true, err
+			}
+			lc.sum.Steps = lc.step
+			lc.sum.Checkpoint, _ = checkpoint.Latest(r.ckptDir)
+			return ep, true, ErrInterrupted
+		}
+	}
+	stage.stop()
+	if bar != nil {
+		_ = bar.Finish()
+	}
+	return ep, false, nil
+}
+
+// endEpoch records a finished epoch, validates when due, and writes the epoch's
+// checkpoint (and the best one). done means the loop must return lc.sum with err.
+func (r *runner) endEpoch(ctx context.Context, lc *loopState, epoch int, ep epochStats) (done bool, err error) {
+	cfg := r.cfg
+	lc.sum.Epochs = epoch + 1
+	rec := Record{Kind: "epoch", Step: lc.step, Epoch: epoch + 1, Seconds: time.Since(ep.start).Seconds(),
+		DataWaitSec: ep.wait, FailedFiles: r.trainLoader.Stats().Failed}
+	if r.epochLossSteps > 0 {
+		rec.Loss = r.epochLossSum / float64(r.epochLossSteps)
+	}
+	if ep.timedSteps > 0 {
+		rec.ImagesPerSec = float64(ep.timedSteps*lc.micro*r.microPerStep) / (ep.compute + ep.wait)
+	}
+	r.printf("epoch %d: loss %.4f, %.1f images/s, steps waited %.1fs for data\n", epoch+1, rec.Loss, rec.ImagesPerSec, ep.wait)
+	if stats := r.trainLoader.Stats(); stats.Failed > 0 {
+		r.printf("  %d unreadable files so far (replaced by readable ones), e.g. %s\n", stats.Failed, strings.Join(stats.FailedExamples, "; "))
+	}
+	isLast := lc.step >= r.sched.Total
+	if r.predictor != nil && ((epoch+1)%max(cfg.Eval.EveryEpochs, 1) == 0 || isLast) {
+		res, err := r.validate(ctx, false)
+		if err != nil {
+			if ctx.Err() != nil {
+				lc.sum, err = r.interruptValidation(lc.sum, lc.step, epoch, ep.microDone)
+			}
+			return true, err
+		}
+		rec.ValTop1, rec.ValTop5, rec.ValLoss = res.Top1, res.Top5, res.Loss
+		lc.sum.ValTop1, lc.sum.ValTop5 = res.Top1, res.Top5
+		r.printf("  validation: top-1 %.2f%%, top-5 %.2f%%, loss %.4f (%d images, %.0f images/s)\n", res.Top1, res.Top5, res.Loss, res.Images, res.ImagesPerSec)
+		if cfg.Optim.EMADecay > 0 {
+			ema, err := r.validate(ctx, true)
+			if err != nil {
+				if ctx.Err() != nil {
+					lc.sum, err = r.interruptValidation(lc.sum, lc.step, epoch, ep.microDone)
+				}
+				return true, err
+			}
+			rec.EMATop1, rec.EMATop5 = ema.Top1, ema.Top5
+			lc.sum.EMATop1 = ema.Top1
+			r.printf("  validation (EMA): top-1 %.2f%%, top-5 %.2f%%\n", ema.Top1, ema.Top5)
+		}
+	}
+	if err := r.metrics.add(rec); err != nil {
+		return true, err
+	}
+	if err := r.metrics.plot(filepath.Join(r.dir, "curves.png")); err != nil {
+		r.printf("  (plot failed: %v)\n", err)
+	}
+	best := max(rec.ValTop1, rec.EMATop1)
+	var isBest bool
+	// Ties in top-1 (common once a small task saturates) go to the lower val loss.
+	if best > r.bestTop1 || (best == r.bestTop1 && best > 0 && rec.ValLoss < r.bestLoss) {
+		r.bestTop1, r.bestLoss, isBest = best, rec.ValLoss, true
+	}
+	nextEpoch, nextMicro := epoch+1, 0
+	r.epochLossSum, r.epochLossSteps = 0, 0
+	valMetrics := map[string]float64{"val_top1": rec.ValTop1, "ema_val_top1": rec.EMATop1}
+	if err := r.save(lc.step, nextEpoch, nextMicro, valMetrics); err != nil {
+		return true, err
+	}
+	if isBest && cfg.Checkpoint.KeepBest {
+		if err := r.saveTo(filepath.Join(r.ckptDir, checkpoint.BestName), lc.step, nextEpoch, nextMicro, valMetrics); err != nil {
+			return true, err
+		}
+	}
+	if ctx.Err() != nil {
+		lc.sum, err = r.interrupt(lc.sum, lc.step, nextEpoch, 0)
+		return true, err
+	}
+	return false, nil
+}
+
 func (r *runner) microBatch(b imagenet.Batch, epoch, microStep int) MicroBatch {
 	c := r.cfg.Model
 	n := len(b.Labels)
