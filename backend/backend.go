@@ -1,8 +1,3 @@
-// Package backend picks and opens the GoMLX compute backend every tfvision command runs on.
-//
-// The default is XLA when a PJRT plugin is installed (CUDA first), otherwise the pure-Go
-// backend. A backend the user names explicitly that fails to load is an error naming what
-// was tried — never a silent fallback.
 package backend
 
 import (

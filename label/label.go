@@ -1,8 +1,3 @@
-// Package label is the one type every layer uses for a class: the dataset's listing
-// (imagenet), a checkpoint's saved class table, a run's classes and predict's output all
-// hold label.Class values, so nothing converts between look-alike types.
-//
-// It imports nothing of tfvision, so any package may depend on it.
 package label
 
 // Class names a label index: the model's output Index is the class whose folder is WNID.

@@ -5,6 +5,6 @@
 // dataset's classes match them (CheckClasses, V2Mapped).
 //
 // eval, predict, export, grow and `train --init` all start from a run this way, so they
-// agree on what "the run's model" is. It must not import train, eval, predict or cmd:
-// it is below all of them.
+// agree on what "the run's model" is; Create writes a new run (import, grow). It must not
+// import train, eval, predict or cmd: it is below all of them.
 package run

@@ -1,6 +1,3 @@
-// Package timm imports weights of timm's VisionTransformer (safetensors state dicts, as
-// timm and the Hugging Face hub ship them) into tfvision's ViT presets, with the
-// preprocessing the weights were trained with (timm's pretrained_cfg).
 package timm
 
 import (

@@ -7,4 +7,8 @@
 // The optimizer is written here rather than taken from GoMLX because, in v0.28.8, its Adam
 // resets weight decay and betas from scope params and decays every variable, including the
 // ones DeiT/MAE recipes exclude; owning the 40 lines makes the update testable by hand.
+//
+// train builds its components through configs, resumes and initialises from runs (run),
+// and validates with eval's Predictor and metrics. It is a library below the CLI: it must
+// not import predict or cmd.
 package train

@@ -7,7 +7,8 @@
 // LayerNorm and linear head — so a comparison between them isolates the projections.
 //
 // The package knows nothing about files or data: it maps a [B, H, W, C] float tensor to
-// [B, classes] logits. Models are built from a [Config], usually one of the named
+// [B, classes] logits. Everything else builds on it, so it must not import imagenet,
+// augment, train, eval, checkpoint, configs, run, predict or cmd. Models are built from a [Config], usually one of the named
 // presets ([Preset], [PresetNames]); parameters are initialised on the host from (seed, variable path) so a run
 // is reproducible whatever the backend or the order in which variables were created.
 //

@@ -1,5 +1,3 @@
-// Command tfvision trains, evaluates and serves TokenFormer and ViT image classifiers.
-// It is a thin shell over the library packages: flags and config in, calls out.
 package main
 
 import (
