@@ -7,6 +7,7 @@ import (
 	"github.com/tfvision/tfvision/augment"
 	"github.com/tfvision/tfvision/configs"
 	"github.com/tfvision/tfvision/imagenet"
+	"github.com/tfvision/tfvision/imagenet/decode"
 )
 
 // TrainTransform maps the config's augment section onto augment.TrainConfig.
@@ -69,10 +70,10 @@ func maxPixels(cfg configs.Config) int64 {
 	if cfg.Data.MaxPixels > 0 {
 		return cfg.Data.MaxPixels
 	}
-	return imagenet.DefaultMaxPixels
+	return decode.DefaultMaxPixels
 }
 
-// The loader decodes JPEGs at reduced scale for these transforms (imagenet/jpeg.go).
+// The loader decodes JPEGs at reduced scale for these transforms (imagenet/loader_decode.go).
 var (
 	_ imagenet.CropPlanner  = (*augment.Train)(nil)
 	_ imagenet.DecodeHinter = (*augment.Eval)(nil)

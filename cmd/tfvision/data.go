@@ -9,6 +9,7 @@ import (
 
 	"github.com/tfvision/tfvision/imagenet"
 	"github.com/tfvision/tfvision/imagenet/datagen"
+	"github.com/tfvision/tfvision/imagenet/decode"
 )
 
 func newDataCmd() *cobra.Command {
@@ -85,7 +86,7 @@ bench data: a few large sequential files instead of a million small ones.`,
 			}
 			o := cmd.OutOrStdout()
 			fmt.Fprintf(o, "%s (%s layout): %d classes, %d train + %d val images; JPEG decoder: %s\n",
-				ds.Root, ds.Layout, len(ds.Classes), ds.Train.Len(), ds.Val.Len(), imagenet.JPEGDecoder())
+				ds.Root, ds.Layout, len(ds.Classes), ds.Train.Len(), ds.Val.Len(), decode.JPEGDecoder())
 			last := time.Now()
 			ix, err := imagenet.Pack(ds, out, imagenet.PackOptions{MaxSide: maxSide, Quality: quality,
 				ShardBytes: int64(shardMB * (1 << 20)), Seed: seed, Workers: workers, MaxPixels: maxPix,

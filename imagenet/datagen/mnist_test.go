@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/tfvision/tfvision/imagenet"
+	"github.com/tfvision/tfvision/imagenet/decode"
 )
 
 func TestExportMNIST(t *testing.T) {
@@ -53,7 +54,7 @@ func TestExportMNIST(t *testing.T) {
 			t.Fatalf("%s labelled %d", s.Path, s.Label)
 		}
 	}
-	img, err := imagenet.DecodeFile(first)
+	img, err := decode.File(first, decode.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

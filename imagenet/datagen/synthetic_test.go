@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/tfvision/tfvision/imagenet"
+	"github.com/tfvision/tfvision/imagenet/decode"
 )
 
 func TestWriteSyntheticMakesALoadableTree(t *testing.T) {
@@ -18,7 +19,7 @@ func TestWriteSyntheticMakesALoadableTree(t *testing.T) {
 	if len(ds.Classes) != 3 || len(ds.Train.Samples) != 6 || len(ds.Val.Samples) != 3 {
 		t.Fatalf("classes %d, train %d, val %d; want 3, 6, 3", len(ds.Classes), len(ds.Train.Samples), len(ds.Val.Samples))
 	}
-	img, err := imagenet.DecodeFile(ds.Val.Samples[2].Path)
+	img, err := decode.File(ds.Val.Samples[2].Path, decode.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
