@@ -33,19 +33,6 @@ func TestBench(t *testing.T) {
 	}
 }
 
-// BenchmarkDecode decodes a typical ImageNet-sized (500x375) JPEG to RGBA.
-func BenchmarkDecode(b *testing.B) {
-	data := jpegBytes(b, photoLike(500, 375, 1))
-	b.SetBytes(int64(len(data)))
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := decodeBytes(data); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "images/s")
-}
-
 // BenchmarkLoader measures the whole pipeline (read, decode, a cheap
 // nearest-neighbour 224x224 transform, batching) on 32 such files.
 func BenchmarkLoader(b *testing.B) {

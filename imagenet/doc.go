@@ -1,6 +1,16 @@
-// Package imagenet finds, labels, decodes and batches ImageNet-style image
-// folders for tfvision. It knows nothing of models: it turns files on disk
-// into deterministic, sharded batches of float32 HWC images and int32 labels.
+// Package imagenet finds, labels and batches ImageNet-style image folders for
+// tfvision. It knows nothing of models: it turns files on disk into deterministic,
+// sharded batches of float32 HWC images and int32 labels.
+//
+// It owns the on-disk layouts and their listing (with its cache), the class tables
+// (the shipped ImageNet names, the devkit's meta.mat through a small MAT-file reader),
+// packed tar shards ([Pack] and their streaming reader), the [Loader] and its
+// throughput benchmark ([Bench]). Decoding one file into pixels is package
+// [github.com/tfvision/tfvision/imagenet/decode]; writing datasets (MNIST export,
+// synthetic JPEGs) is package [github.com/tfvision/tfvision/imagenet/datagen].
+//
+// It must not import vision, augment, train or eval (transforms come in through the
+// [Transform] interface), nor imagenet/datagen: internal/layering checks both.
 //
 // # Layouts
 //
@@ -33,22 +43,19 @@
 //
 // Listing skips OS litter (.DS_Store, Thumbs.db, ._*), hidden files and files
 // without an image extension; every skip is counted in [Split.Ignored].
-// [DecodeFile] sniffs the real format from the magic bytes (one ImageNet
+// The decoder sniffs the real format from the magic bytes (one ImageNet
 // training file is a PNG named .JPEG), converts CMYK, YCCK and grayscale JPEGs
-// to RGB, and names the file in every error. It reads the header first and
-// refuses an image claiming more than a pixel limit ([DefaultMaxPixels],
-// LoaderConfig.MaxPixels) before allocating anything for it. The [Loader]
-// never aborts an epoch on an unreadable file: it counts the failure in
-// [Loader.Stats] and substitutes the next readable sample (see
-// loader_failures.go).
+// to RGB, and refuses an image whose header claims more than a pixel limit
+// (LoaderConfig.MaxPixels) before allocating anything for it. The [Loader] never
+// aborts an epoch on an unreadable file: it counts the failure in [Loader.Stats]
+// and substitutes the next readable sample (see loader_failures.go).
 //
-// # JPEG decoders
+// # Reduced decodes
 //
-// JPEGs are decoded by libjpeg-turbo when libturbojpeg.so.0 can be loaded at
-// run time (jpeg_turbo.go), else by image/jpeg; TFVISION_JPEG=std forces the
-// latter and [JPEGDecoder] says which is in use. With libjpeg-turbo,
-// transforms that need less than the full image ([DecodeHinter],
-// [CropPlanner]) get a 1/2, 1/4 or 1/8 scale decode.
+// With libjpeg-turbo, transforms that need less than the full image
+// ([DecodeHinter], [CropPlanner]) get a 1/2, 1/4 or 1/8 scale decode: the loader
+// passes their size hint to decode and hands a [CropPlanner] the scale it got
+// (loader_decode.go).
 //
 // # Determinism
 //

@@ -125,3 +125,35 @@ func timeNowMinus(minutes int) time.Time {
 }
 
 func writeBytes(p string, data []byte) error { return os.WriteFile(p, data, 0o644) }
+
+// dirtyFiles writes one file of each kind found in real ImageNet copies and returns
+// name → path, for the listing and loader tests. The CMYK JPEGs are the decoder's
+// fixtures (decode/testdata; its tests check the colours).
+func dirtyFiles(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	cmyk, err := os.ReadFile("decode/testdata/cmyk_red.jpg") // Adobe CMYK (YCCK) JPEG made by ImageMagick
+	if err != nil {
+		t.Fatal(err)
+	}
+	gray := image.NewGray(image.Rect(0, 0, 8, 8))
+	for i := range gray.Pix {
+		gray.Pix[i] = 128
+	}
+	full := jpegBytes(t, solid(32, 32, color.RGBA{10, 200, 30, 255}))
+	files := map[string][]byte{
+		"rgb.JPEG":       jpegBytes(t, solid(8, 8, color.RGBA{200, 40, 90, 255})),
+		"png_named.JPEG": pngBytes(t, solid(8, 8, color.RGBA{0, 0, 255, 255})),
+		"cmyk.JPEG":      cmyk,
+		"gray.JPEG":      jpegBytes(t, gray),
+		"truncated.JPEG": full[:len(full)/2],
+		"empty.JPEG":     {},
+		"text.JPEG":      []byte("not an image at all\n"),
+	}
+	out := map[string]string{}
+	for name, b := range files {
+		p := filepath.Join(dir, name)
+		writeFile(t, p, b)
+		out[name] = p
+	}
+	return out
+}

@@ -44,7 +44,7 @@ type LoaderConfig struct {
 	// training loader would repeat them every epoch).
 	RecordFailures bool
 	// MaxPixels refuses, as an unreadable file, any image whose header claims more
-	// pixels (<= 0: DefaultMaxPixels); see DecodeFile.
+	// pixels (<= 0: decode.DefaultMaxPixels); see decode.File.
 	MaxPixels int64
 	Transform Transform
 }

@@ -21,6 +21,7 @@ import (
 
 	"github.com/disintegration/imaging"
 
+	"github.com/tfvision/tfvision/imagenet/decode"
 	"github.com/tfvision/tfvision/internal/atomicfile"
 )
 
@@ -39,7 +40,7 @@ type PackOptions struct {
 	Seed uint64
 	// Workers reading, decoding and re-encoding images; <= 0 means runtime.NumCPU().
 	Workers int
-	// MaxPixels is the pixel limit (<= 0: DefaultMaxPixels); larger images are skipped.
+	// MaxPixels is the pixel limit (<= 0: decode.DefaultMaxPixels); larger images are skipped.
 	MaxPixels int64
 	// Progress, when set, is called after each chunk of samples with the split's counts.
 	Progress func(split string, done, total int)
@@ -195,26 +196,16 @@ func packImage(path string, o PackOptions) (data []byte, reencoded bool, err err
 }
 
 func packBytes(src []byte, o PackOptions) ([]byte, bool, error) {
-	if len(src) == 0 {
-		return nil, false, ErrEmpty
-	}
-	f := format(src)
-	if f == "" {
-		return nil, false, fmt.Errorf("unknown image format")
-	}
-	cfg, _, err := image.DecodeConfig(bytes.NewReader(src))
+	cfg, f, err := decode.Header(src, o.MaxPixels)
 	if err != nil {
-		return nil, false, wrapTruncated(f, src, err)
-	}
-	w, h := cfg.Width, cfg.Height
-	if err := checkPixels(w, h, o.MaxPixels); err != nil {
 		return nil, false, err
 	}
+	w, h := cfg.Width, cfg.Height
 	short, side := min(w, h), o.MaxSide
 	if f == "jpeg" && cfg.ColorModel != color.CMYKModel && short <= side {
 		// Checked at libjpeg-turbo's 1/8 scale: all the entropy-coded data is still read
 		// (a truncated or corrupt file fails) for a fraction of the IDCT work.
-		if _, err := decodeBytesWith(src, DecodeOptions{MaxPixels: o.MaxPixels, MinW: 1, MinH: 1}, jpegSel().turbo); err != nil {
+		if _, err := decode.Bytes(src, decode.Options{MaxPixels: o.MaxPixels, MinW: 1, MinH: 1}); err != nil {
 			return nil, false, err
 		}
 		return src, false, nil
@@ -225,7 +216,7 @@ func packBytes(src []byte, o PackOptions) ([]byte, bool, error) {
 		tw, th = max(1, int(math.Round(float64(w)*r))), max(1, int(math.Round(float64(h)*r)))
 	}
 	// Decode at the smallest libjpeg-turbo scale that still covers the target size.
-	img, err := decodeBytesWith(src, DecodeOptions{MaxPixels: o.MaxPixels, MinW: tw, MinH: th}, jpegSel().turbo)
+	img, err := decode.Bytes(src, decode.Options{MaxPixels: o.MaxPixels, MinW: tw, MinH: th})
 	if err != nil {
 		return nil, false, err
 	}

@@ -14,6 +14,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/tfvision/tfvision/imagenet/decode"
 )
 
 // shardTree writes a 3-class folder tree of n training images (image k has indexColor(k)
@@ -140,7 +142,7 @@ func TestPackAndReadShards(t *testing.T) {
 		names = append(names, h.Name)
 		if strings.HasSuffix(h.Name, ".jpg") {
 			data, _ := io.ReadAll(rd)
-			img, err := decodeBytes(data)
+			img, err := decode.Bytes(data, decode.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -341,7 +343,7 @@ func TestPackBytesGrayAndResize(t *testing.T) {
 	}
 	if _, _, err := packBytes([]byte("GIF89a"), PackOptions{MaxSide: 20}); err == nil {
 		t.Fatal("truncated GIF: want an error")
-	} else if errors.Is(err, ErrEmpty) {
+	} else if errors.Is(err, decode.ErrEmpty) {
 		t.Fatal(err)
 	}
 }

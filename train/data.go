@@ -6,6 +6,7 @@ import (
 	"github.com/tfvision/tfvision/augment"
 	"github.com/tfvision/tfvision/configs"
 	"github.com/tfvision/tfvision/imagenet"
+	"github.com/tfvision/tfvision/imagenet/decode"
 )
 
 // subset keeps a seeded random subset of n samples (n <= 0 keeps all), in the split's order.
@@ -42,10 +43,10 @@ func maxPixels(cfg configs.Config) int64 {
 	if cfg.Data.MaxPixels > 0 {
 		return cfg.Data.MaxPixels
 	}
-	return imagenet.DefaultMaxPixels
+	return decode.DefaultMaxPixels
 }
 
-// The loader decodes JPEGs at reduced scale for these transforms (imagenet/jpeg.go).
+// The loader decodes JPEGs at reduced scale for these transforms (imagenet/loader_decode.go).
 var (
 	_ imagenet.CropPlanner  = (*augment.Train)(nil)
 	_ imagenet.DecodeHinter = (*augment.Eval)(nil)

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/tfvision/tfvision/configs"
-	"github.com/tfvision/tfvision/imagenet"
+	"github.com/tfvision/tfvision/imagenet/datagen"
 )
 
 // TestDemoConfigLearnsMNIST is the learning-level check (build tag "long", run by .ci/run):
@@ -17,12 +17,12 @@ import (
 // backend, trained on 24,000 MNIST images for the demo's 3 epochs, must reach ≥ 85% top-1
 // on 2,000 test images (the full demo reaches 97.68%).
 func TestDemoConfigLearnsMNIST(t *testing.T) {
-	idx, err := imagenet.LocateMNIST()
+	idx, err := datagen.LocateMNIST()
 	if err != nil {
 		t.Fatal(err)
 	}
 	data := t.TempDir()
-	if _, _, err := imagenet.ExportMNIST(idx, data, 24000, 2000); err != nil {
+	if _, _, err := datagen.ExportMNIST(idx, data, 24000, 2000); err != nil {
 		t.Fatal(err)
 	}
 	cfg, err := configs.Load(configs.Source{File: "demo", Flags: map[string]string{"data.dir": data, "out": filepath.Join(t.TempDir(), "run")},

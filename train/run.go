@@ -20,6 +20,7 @@ import (
 	"github.com/tfvision/tfvision/configs"
 	"github.com/tfvision/tfvision/eval"
 	"github.com/tfvision/tfvision/imagenet"
+	"github.com/tfvision/tfvision/imagenet/decode"
 	"github.com/tfvision/tfvision/internal/runlock"
 	"github.com/tfvision/tfvision/run"
 	"github.com/tfvision/tfvision/vision"
@@ -187,7 +188,7 @@ func (r *runner) setup() error {
 	}
 	r.printf("loader: %d decode workers, %d micro-batches of %d decoded ahead, the next step staged on the device during each step\n",
 		r.trainLoader.Workers(), r.trainLoader.Prefetch(), micro)
-	r.printf("JPEG decoder: %s; images over %d pixels are refused (data.max_pixels)\n", imagenet.JPEGDecoder(), maxPixels(cfg))
+	r.printf("JPEG decoder: %s; images over %d pixels are refused (data.max_pixels)\n", decode.JPEGDecoder(), maxPixels(cfg))
 	r.stepsPerEp = r.trainLoader.StepsPerEpoch() / r.microPerStep
 	if r.stepsPerEp == 0 {
 		return fmt.Errorf("optim.batch_size = %d is larger than the %d training images: lower it", cfg.Optim.BatchSize, trainSplit.Len())

@@ -11,6 +11,7 @@ import (
 	"github.com/tfvision/tfvision/backend"
 	"github.com/tfvision/tfvision/configs"
 	"github.com/tfvision/tfvision/imagenet"
+	"github.com/tfvision/tfvision/imagenet/decode"
 	"github.com/tfvision/tfvision/train"
 	"github.com/tfvision/tfvision/vision"
 )
@@ -182,7 +183,7 @@ func newBenchDataCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "data: %s (%s layout); JPEG decoder: %s\n", ds.Root, ds.Layout, imagenet.JPEGDecoder())
+			fmt.Fprintf(cmd.OutOrStdout(), "data: %s (%s layout); JPEG decoder: %s\n", ds.Root, ds.Layout, decode.JPEGDecoder())
 			fmt.Fprintf(cmd.OutOrStdout(), "%d images in %.2fs: %.1f images/s, %.1f images/s per worker (%d workers, %d px, %s transform)\n",
 				res.Images, res.Seconds, res.ImagesPerSec, res.PerWorker, workers, cfg.Model.ImageSize, map[bool]string{true: "train", false: "eval"}[trainMode])
 			return writeJSON(jsonPath, res)

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tfvision/tfvision/imagenet"
+	"github.com/tfvision/tfvision/imagenet/decode"
 	"github.com/tfvision/tfvision/internal/hostile"
 	"github.com/tfvision/tfvision/predict"
 )
@@ -45,7 +45,7 @@ func runBinary(t *testing.T, wrapper []string, env []string, args ...string) (st
 // being taken for a config key).
 func TestVersionNamesJPEGDecoder(t *testing.T) {
 	f := getFixture(t)
-	if want := "JPEG decoder: " + imagenet.JPEGDecoder() + "; images over 178956970 pixels are refused (data.max_pixels)\n"; !strings.Contains(f.trainOut, want) {
+	if want := "JPEG decoder: " + decode.JPEGDecoder() + "; images over 178956970 pixels are refused (data.max_pixels)\n"; !strings.Contains(f.trainOut, want) {
 		t.Errorf("train output lacks %q:\n%s", want, f.trainOut)
 	}
 	args := append([]string{"train", "--config", "demo", "--data", f.data, "--out", filepath.Join(t.TempDir(), "run")}, tinyModelArgs...)
@@ -54,14 +54,14 @@ func TestVersionNamesJPEGDecoder(t *testing.T) {
 		t.Errorf("TFVISION_JPEG=std train: exit %d\n%s%s", code, out, errOut)
 	}
 	res := runCLI(t, "", "version")
-	if res.err != nil || !strings.Contains(res.stdout, "\njpeg "+imagenet.JPEGDecoder()+"\n") {
-		t.Errorf("version (err %v) does not name the JPEG decoder %q:\n%s", res.err, imagenet.JPEGDecoder(), res.stdout)
+	if res.err != nil || !strings.Contains(res.stdout, "\njpeg "+decode.JPEGDecoder()+"\n") {
+		t.Errorf("version (err %v) does not name the JPEG decoder %q:\n%s", res.err, decode.JPEGDecoder(), res.stdout)
 	}
 	out, errOut, code = runBinary(t, nil, []string{"TFVISION_JPEG=std"}, "version")
 	if code != 0 || !strings.Contains(out, "\njpeg image/jpeg (standard library; TFVISION_JPEG=std)\n") {
 		t.Errorf("TFVISION_JPEG=std version: exit %d\n%s%s", code, out, errOut)
 	}
-	if imagenet.TurboJPEG() {
+	if decode.Turbo() {
 		out, _, _ := runBinary(t, nil, []string{"TFVISION_JPEG=auto"}, "version")
 		if !strings.Contains(out, "\njpeg libjpeg-turbo (libturbojpeg.so.0, loaded at run time)\n") {
 			t.Errorf("TFVISION_JPEG=auto version does not name libjpeg-turbo:\n%s", out)
@@ -92,10 +92,10 @@ func TestPredictHugeHeadersUnderMemoryCap(t *testing.T) {
 	writeTestFile(t, filepath.Join(dir, "huge.png"), hostile.PNG(60000, 60000))
 	writeTestFile(t, filepath.Join(dir, "huge-progressive.jpg"), hostile.ProgressiveJPEG(60000, 60000))
 	decoders := []string{"std"}
-	if imagenet.TurboJPEG() {
+	if decode.Turbo() {
 		decoders = append(decoders, "auto")
 	} else {
-		t.Logf("libjpeg-turbo not loaded (%s): only the image/jpeg path is checked", imagenet.JPEGDecoder())
+		t.Logf("libjpeg-turbo not loaded (%s): only the image/jpeg path is checked", decode.JPEGDecoder())
 	}
 	capAS := []string{prlimit, "--as=4000000000", "--"}
 	for _, dec := range decoders {

@@ -8,6 +8,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tfvision/tfvision/imagenet"
+	"github.com/tfvision/tfvision/imagenet/datagen"
+	"github.com/tfvision/tfvision/imagenet/decode"
 )
 
 func newDataCmd() *cobra.Command {
@@ -40,7 +42,7 @@ chroma (as ImageNet's), made of gradients, a disc and noise, classes differing i
 "bench data", "predict" and 224-px "train" timings where no ImageNet copy is at hand.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := imagenet.WriteSynthetic(out, classes, trainPer, valPer, width, height, 1); err != nil {
+			if err := datagen.WriteSynthetic(out, classes, trainPer, valPer, width, height, 1); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "wrote %d classes × (%d train + %d val) %dx%d JPEGs to %s\n", classes, trainPer, valPer, width, height, out)
@@ -84,7 +86,7 @@ bench data: a few large sequential files instead of a million small ones.`,
 			}
 			o := cmd.OutOrStdout()
 			fmt.Fprintf(o, "%s (%s layout): %d classes, %d train + %d val images; JPEG decoder: %s\n",
-				ds.Root, ds.Layout, len(ds.Classes), ds.Train.Len(), ds.Val.Len(), imagenet.JPEGDecoder())
+				ds.Root, ds.Layout, len(ds.Classes), ds.Train.Len(), ds.Val.Len(), decode.JPEGDecoder())
 			last := time.Now()
 			ix, err := imagenet.Pack(ds, out, imagenet.PackOptions{MaxSide: maxSide, Quality: quality,
 				ShardBytes: int64(shardMB * (1 << 20)), Seed: seed, Workers: workers, MaxPixels: maxPix,
@@ -130,11 +132,11 @@ bench data: a few large sequential files instead of a million small ones.`,
 func exportMNIST(cmd *cobra.Command, out, idx string, maxTrain, maxVal int) error {
 	if idx == "" {
 		var err error
-		if idx, err = imagenet.LocateMNIST(); err != nil {
+		if idx, err = datagen.LocateMNIST(); err != nil {
 			return err
 		}
 	}
-	nTrain, nVal, err := imagenet.ExportMNIST(idx, out, maxTrain, maxVal)
+	nTrain, nVal, err := datagen.ExportMNIST(idx, out, maxTrain, maxVal)
 	if err != nil {
 		return err
 	}

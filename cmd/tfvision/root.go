@@ -7,7 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/tfvision/tfvision/imagenet"
+	"github.com/tfvision/tfvision/imagenet/decode"
 )
 
 // Version is set at build time with -ldflags "-X main.Version=v1.2.3".
@@ -58,7 +58,7 @@ func newVersionCmd() *cobra.Command {
 			if os.Getenv("GODEBUG") != "" {
 				fmt.Fprintf(out, "GODEBUG %s\n", os.Getenv("GODEBUG"))
 			}
-			fmt.Fprintf(out, "jpeg %s\n", imagenet.JPEGDecoder())
+			fmt.Fprintf(out, "jpeg %s\n", decode.JPEGDecoder())
 			return nil
 		},
 	}

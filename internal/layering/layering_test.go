@@ -17,7 +17,8 @@ const module = "github.com/tfvision/tfvision"
 
 // rules: the packages (with their subpackages) under from must not depend, directly or
 // through others, on those under any of forbidden. Production code only: a test may use a
-// higher layer as a fixture.
+// higher layer as a fixture. When one of from and a forbidden tree contains the other,
+// the inner tree is not checked against itself (see forbids).
 var rules = []struct {
 	from      string
 	forbidden []string
@@ -26,6 +27,12 @@ var rules = []struct {
 	{"label", []string{"vision", "imagenet", "augment", "train", "eval", "checkpoint", "configs", "run", "predict", "cmd"}},
 	{"vision", []string{"imagenet", "augment", "train", "eval", "checkpoint", "configs", "run", "predict", "cmd"}},
 	{"imagenet", []string{"vision", "train", "eval", "augment", "configs", "checkpoint", "run", "predict"}},
+	// The decoder is the bottom of the data stack: the imagenet loader, the packer and
+	// prediction call it, never the reverse (the imagenet rule above covers subpackages).
+	{"imagenet/decode", []string{"imagenet"}},
+	// Dataset writers (MNIST export, synthetic JPEGs) are for the demo, benchmarks and
+	// tests; the reading library must not carry them. datagen itself may import imagenet.
+	{"imagenet", []string{"imagenet/datagen"}},
 	{"augment", []string{"imagenet", "vision", "train", "eval", "configs", "run", "predict"}},
 	// A checkpoint is tensors plus metadata: no model, data or config semantics.
 	{"checkpoint", []string{"vision", "imagenet", "augment", "train", "eval", "configs", "run", "predict"}},
@@ -62,14 +69,33 @@ func within(path, rel string) bool {
 	return path == p || strings.HasPrefix(path, p+"/")
 }
 
-// chain is one import path from src to a package under rel, following direct imports.
-func chain(byPath map[string]pkg, src, rel string) []string {
+// forbids reports whether the rule from → bad forbids package p to depend on d. When one
+// tree contains the other, the inner tree is the rule's subject or its object, never both:
+// for imagenet → imagenet/datagen, datagen (inside imagenet) may use its own
+// subpackages; for imagenet/decode → imagenet, decode's own subpackages are not the
+// "imagenet" it must not import.
+func forbids(from, bad, p, d string) bool {
+	if !within(p, from) || !within(d, bad) {
+		return false
+	}
+	inner := ""
+	switch {
+	case within(module+"/"+from, bad):
+		inner = from
+	case within(module+"/"+bad, from):
+		inner = bad
+	}
+	return inner == "" || !within(p, inner) || !within(d, inner)
+}
+
+// chain is one import path from src to a package that isBad, following direct imports.
+func chain(byPath map[string]pkg, src string, isBad func(string) bool) []string {
 	prev := map[string]string{src: ""}
 	queue := []string{src}
 	for len(queue) > 0 {
 		p := queue[0]
 		queue = queue[1:]
-		if p != src && within(p, rel) {
+		if p != src && isBad(p) {
 			var out []string
 			for ; p != ""; p = prev[p] {
 				out = append(out, strings.TrimPrefix(p, module+"/"))
@@ -101,7 +127,8 @@ func check(pkgs []pkg) (violations []string, used map[[2]string]bool) {
 				continue
 			}
 			for _, bad := range r.forbidden {
-				if !slices.ContainsFunc(p.Deps, func(d string) bool { return within(d, bad) }) {
+				isBad := func(d string) bool { return forbids(r.from, bad, p.ImportPath, d) }
+				if !slices.ContainsFunc(p.Deps, isBad) {
 					continue
 				}
 				if _, ok := exceptions[[2]string{r.from, bad}]; ok {
@@ -109,7 +136,7 @@ func check(pkgs []pkg) (violations []string, used map[[2]string]bool) {
 					continue
 				}
 				violations = append(violations, fmt.Sprintf("%s must not import %s: %s", r.from, bad,
-					strings.Join(chain(byPath, p.ImportPath, bad), " → ")))
+					strings.Join(chain(byPath, p.ImportPath, isBad), " → ")))
 			}
 		}
 	}
@@ -156,6 +183,14 @@ func TestLayering(t *testing.T) {
 			t.Fatalf("go list did not report package %s: is the module path still %s?", want, module)
 		}
 	}
+	// A rule naming a package that was moved or renamed would silently check nothing.
+	for _, r := range rules {
+		for _, rel := range append([]string{r.from}, r.forbidden...) {
+			if !slices.ContainsFunc(pkgs, func(p pkg) bool { return within(p.ImportPath, rel) }) {
+				t.Errorf("rule %s → %v: no package %s in the module", r.from, r.forbidden, rel)
+			}
+		}
+	}
 	violations, used := check(pkgs)
 	for _, v := range violations {
 		t.Errorf("forbidden import: %s", v)
@@ -192,5 +227,41 @@ func TestLayeringCatchesAForbiddenImport(t *testing.T) {
 	}
 	if !used[[2]string{"train", "predict"}] {
 		t.Errorf("the train → predict exception was not applied")
+	}
+}
+
+// TestLayeringNestedRules: a rule between a package and its own parent or child checks
+// what it says and no more. imagenet importing imagenet/datagen breaks it, datagen
+// importing imagenet and its own subpackage does not; imagenet/decode importing its own
+// subpackage does not break "decode must not import imagenet", importing imagenet (here
+// through imagenet/decode/x) does, and the chain names the way in.
+func TestLayeringNestedRules(t *testing.T) {
+	m := func(rel string) string { return module + "/" + rel }
+	pkgs := []pkg{
+		{ImportPath: m("imagenet"), Imports: []string{m("imagenet/decode")}, Deps: []string{m("imagenet/decode"), m("imagenet/decode/x")}},
+		{ImportPath: m("imagenet/datagen"), Imports: []string{m("imagenet"), m("imagenet/datagen/y")},
+			Deps: []string{m("imagenet"), m("imagenet/datagen/y"), m("imagenet/decode"), m("imagenet/decode/x")}},
+		{ImportPath: m("imagenet/datagen/y")},
+		{ImportPath: m("imagenet/decode"), Imports: []string{m("imagenet/decode/x")}, Deps: []string{m("imagenet/decode/x")}},
+		{ImportPath: m("imagenet/decode/x")},
+	}
+	if violations, _ := check(pkgs); len(violations) != 0 {
+		t.Errorf("violations %q, want none", violations)
+	}
+	bad := []pkg{
+		{ImportPath: m("imagenet"), Imports: []string{m("imagenet/datagen")}, Deps: []string{m("imagenet/datagen")}},
+		{ImportPath: m("imagenet/datagen")},
+		{ImportPath: m("imagenet/decode"), Imports: []string{m("imagenet/decode/x")}, Deps: []string{m("imagenet/decode/x"), m("imagenet/tables")}},
+		{ImportPath: m("imagenet/decode/x"), Imports: []string{m("imagenet/tables")}, Deps: []string{m("imagenet/tables")}},
+		{ImportPath: m("imagenet/tables")},
+	}
+	violations, _ := check(bad)
+	want := []string{
+		"imagenet must not import imagenet/datagen: imagenet → imagenet/datagen",
+		"imagenet/decode must not import imagenet: imagenet/decode → imagenet/decode/x → imagenet/tables",
+		"imagenet/decode must not import imagenet: imagenet/decode/x → imagenet/tables",
+	}
+	if !slices.Equal(violations, want) {
+		t.Errorf("violations %q, want %q", violations, want)
 	}
 }

@@ -5,50 +5,9 @@ import (
 	"image"
 	"math/rand/v2"
 	"os"
-	"sync"
+
+	"github.com/tfvision/tfvision/imagenet/decode"
 )
-
-// Which JPEG decoder runs is decided once per process: libjpeg-turbo
-// (libturbojpeg.so.0, Debian package libturbojpeg0) when it can be loaded,
-// else the standard library's image/jpeg. TFVISION_JPEG=std forces the
-// standard library (tests use it to cover both paths).
-
-// JPEGEnv is the environment variable that selects the JPEG decoder:
-// "std" forces image/jpeg; "" or "auto" uses libjpeg-turbo when it loads.
-const JPEGEnv = "TFVISION_JPEG"
-
-const turboLibName = "libturbojpeg.so.0"
-
-type jpegChoice struct {
-	turbo bool
-	desc  string
-}
-
-var (
-	jpegSel     = sync.OnceValue(func() jpegChoice { return selectJPEG(os.Getenv(JPEGEnv), turboLoaded) })
-	turboLoaded = sync.OnceValue(loadTurbo) // dlopen once; nil when libjpeg-turbo is usable
-)
-
-func selectJPEG(env string, load func() error) jpegChoice {
-	switch env {
-	case "std":
-		return jpegChoice{desc: "image/jpeg (standard library; " + JPEGEnv + "=std)"}
-	case "", "auto":
-	default:
-		return jpegChoice{desc: fmt.Sprintf("image/jpeg (standard library; %s=%q is neither std nor auto)", JPEGEnv, env)}
-	}
-	if err := load(); err != nil {
-		return jpegChoice{desc: "image/jpeg (standard library; libjpeg-turbo not loaded: " + err.Error() + ")"}
-	}
-	return jpegChoice{turbo: true, desc: "libjpeg-turbo (" + turboLibName + ", loaded at run time)"}
-}
-
-// JPEGDecoder loads libjpeg-turbo if it has not been tried yet and describes
-// the JPEG decoder in use, with the reason when it is the standard library.
-func JPEGDecoder() string { return jpegSel().desc }
-
-// TurboJPEG reports whether JPEGs are decoded by libjpeg-turbo.
-func TurboJPEG() bool { return jpegSel().turbo }
 
 // DecodeHinter is implemented by transforms that only need the decoded image to be at
 // least w × h (e.g. an eval transform resizing the short side to 256): with
@@ -76,13 +35,13 @@ type CropPlanner interface {
 }
 
 // DecodeFor decodes path for transform t, with t's size hint when it gives one, and
-// refuses images over maxPixels (<= 0: DefaultMaxPixels).
+// refuses images over maxPixels (<= 0: decode.DefaultMaxPixels).
 func DecodeFor(path string, t Transform, maxPixels int64) (image.Image, error) {
-	o := DecodeOptions{MaxPixels: maxPixels}
+	o := decode.Options{MaxPixels: maxPixels}
 	if h, ok := t.(DecodeHinter); ok {
 		o.MinW, o.MinH = h.MinDecodeSize()
 	}
-	return DecodeFileWith(path, o)
+	return decode.File(path, o)
 }
 
 // decodeApply decodes path and applies t with the stream newRNG returns (called afresh
@@ -117,17 +76,17 @@ func decodeApplyBytes(name string, data []byte, t Transform, maxPixels int64, ne
 // decodeFor decodes data for t. When img is a reduced decode for a CropPlanner,
 // scaledFrom is the full size and scale the decode's n/8; else scale is 0.
 func decodeFor(data []byte, t Transform, maxPixels int64, newRNG func() *rand.Rand) (img image.Image, scaledFrom image.Point, scale float64, err error) {
-	o := DecodeOptions{MaxPixels: maxPixels}
+	o := decode.Options{MaxPixels: maxPixels}
 	cp, ok := t.(CropPlanner)
 	if !ok {
 		if h, ok := t.(DecodeHinter); ok {
 			o.MinW, o.MinH = h.MinDecodeSize()
 		}
-		img, err := decodeBytesWith(data, o, jpegSel().turbo)
+		img, err := decode.Bytes(data, o)
 		return img, image.Point{}, 0, err
 	}
 	o.SizeFor = func(w, h int) (int, int) { return cp.MinDecodeSizeFor(w, h, newRNG()) }
-	img, full, eighths, err := decodeBytesScaled(data, o, jpegSel().turbo)
+	img, full, eighths, err := decode.Scaled(data, o)
 	if err != nil || eighths == 8 || img.Bounds().Size() == full {
 		return img, image.Point{}, 0, err
 	}

@@ -1,7 +1,10 @@
-package imagenet
+package datagen
 
 import (
 	"testing"
+
+	"github.com/tfvision/tfvision/imagenet"
+	"github.com/tfvision/tfvision/imagenet/decode"
 )
 
 func TestWriteSyntheticMakesALoadableTree(t *testing.T) {
@@ -9,14 +12,14 @@ func TestWriteSyntheticMakesALoadableTree(t *testing.T) {
 	if err := WriteSynthetic(root, 3, 2, 1, 64, 48, 1); err != nil {
 		t.Fatal(err)
 	}
-	ds, err := Open(root, Options{NoCache: true})
+	ds, err := imagenet.Open(root, imagenet.Options{NoCache: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(ds.Classes) != 3 || len(ds.Train.Samples) != 6 || len(ds.Val.Samples) != 3 {
 		t.Fatalf("classes %d, train %d, val %d; want 3, 6, 3", len(ds.Classes), len(ds.Train.Samples), len(ds.Val.Samples))
 	}
-	img, err := DecodeFile(ds.Val.Samples[2].Path)
+	img, err := decode.File(ds.Val.Samples[2].Path, decode.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package imagenet
+package decode
 
 import (
 	"bytes"
@@ -205,7 +205,7 @@ func TestJPEGDecodersMatchStdlib(t *testing.T) {
 		for _, name := range sortedKeys(testJPEGs(t)) {
 			data := testJPEGs(t)[name]
 			want := stdDecode(t, data)
-			img, err := decodeBytesWith(data, DecodeOptions{}, turbo)
+			img, err := decodeBytes(data, Options{}, turbo)
 			if err != nil {
 				t.Fatal(name, err)
 			}
@@ -292,7 +292,7 @@ func TestTurboScaledMatchesBoxDownscale(t *testing.T) {
 
 // TestDecodeHintSizes: libjpeg-turbo picks the smallest of 1/8, 1/4, 1/2 that covers
 // the hint (rounding up like TJSCALED); image/jpeg always decodes at full size. PNG and
-// broken files behave as DecodeFile.
+// broken files behave as File.
 func TestDecodeHintSizes(t *testing.T) {
 	dir := t.TempDir()
 	data := testJPEGs(t)["odd-333x211"]
@@ -308,7 +308,7 @@ func TestDecodeHintSizes(t *testing.T) {
 			{80, 50, 84, 53},     // 1/4
 			{1, 1, 42, 27},       // 1/8
 		} {
-			img, err := decodeFile(p, DecodeOptions{MinW: tc.minW, MinH: tc.minH}, turbo)
+			img, err := decodeFile(p, Options{MinW: tc.minW, MinH: tc.minH}, turbo)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -325,17 +325,17 @@ func TestDecodeHintSizes(t *testing.T) {
 		}
 		png := filepath.Join(dir, "b.JPEG")
 		writeFile(t, png, pngBytes(t, solid(5, 4, color.RGBA{1, 2, 3, 255})))
-		if img, err := decodeFile(png, DecodeOptions{MinW: 2, MinH: 2}, turbo); err != nil || img.Bounds().Dx() != 5 {
+		if img, err := decodeFile(png, Options{MinW: 2, MinH: 2}, turbo); err != nil || img.Bounds().Dx() != 5 {
 			t.Errorf("png: %v %v", img, err)
 		}
 		trunc := filepath.Join(dir, "c.JPEG")
 		writeFile(t, trunc, data[:len(data)/2])
-		if _, err := decodeFile(trunc, DecodeOptions{MinW: 100, MinH: 100}, turbo); err == nil {
+		if _, err := decodeFile(trunc, Options{MinW: 100, MinH: 100}, turbo); err == nil {
 			t.Errorf("truncated file: err = %v", err)
 		}
 		empty := filepath.Join(dir, "d.JPEG")
 		writeFile(t, empty, nil)
-		if _, err := decodeFile(empty, DecodeOptions{MinW: 100, MinH: 100}, turbo); !errors.Is(err, ErrEmpty) {
+		if _, err := decodeFile(empty, Options{MinW: 100, MinH: 100}, turbo); !errors.Is(err, ErrEmpty) {
 			t.Errorf("empty file: err = %v", err)
 		}
 	})
@@ -357,7 +357,7 @@ func TestHostileHeadersRefused(t *testing.T) {
 			data := files[name]
 			var before, after runtime.MemStats
 			runtime.ReadMemStats(&before)
-			_, err := decodeBytesWith(data, DecodeOptions{}, turbo)
+			_, err := decodeBytes(data, Options{}, turbo)
 			runtime.ReadMemStats(&after)
 			if !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "data.max_pixels") {
 				t.Errorf("%s (%d bytes): err = %v; want ErrTooLarge naming data.max_pixels", name, len(data), err)
@@ -370,11 +370,11 @@ func TestHostileHeadersRefused(t *testing.T) {
 		png := pngBytes(t, solid(100, 50, color.RGBA{1, 2, 3, 255}))
 		jpg := jpegBytes(t, solid(100, 50, color.RGBA{1, 2, 3, 255}))
 		for _, data := range [][]byte{png, jpg} {
-			if _, err := decodeBytesWith(data, DecodeOptions{MaxPixels: 4999}, turbo); !errors.Is(err, ErrTooLarge) {
-				t.Errorf("%s at limit 4999: err = %v", format(data), err)
+			if _, err := decodeBytes(data, Options{MaxPixels: 4999}, turbo); !errors.Is(err, ErrTooLarge) {
+				t.Errorf("%s at limit 4999: err = %v", sniff(data), err)
 			}
-			if _, err := decodeBytesWith(data, DecodeOptions{MaxPixels: 5000}, turbo); err != nil {
-				t.Errorf("%s at limit 5000: %v", format(data), err)
+			if _, err := decodeBytes(data, Options{MaxPixels: 5000}, turbo); err != nil {
+				t.Errorf("%s at limit 5000: %v", sniff(data), err)
 			}
 		}
 	})
@@ -405,7 +405,7 @@ func TestTurboHandleAfterError(t *testing.T) {
 		if _, _, err := turboHeader(bad.data); (err != nil) != bad.header {
 			t.Fatalf("%s: header error %v", bad.name, err)
 		}
-		if !bad.header { // as decodeBytesWith: no decode after a failed header
+		if !bad.header { // as decodeBytes: no decode after a failed header
 			if _, err := turboDecode(bad.data, 32, 32, false); err == nil {
 				t.Fatalf("%s: libjpeg-turbo decoded it without error", bad.name)
 			}
@@ -482,9 +482,23 @@ func BenchmarkDecodeScaled(b *testing.B) {
 		for _, hint := range [][2]int{{0, 0}, {256, 256}, {224, 224}, {112, 112}} {
 			b.Run(fmt.Sprintf("%s/hint=%dx%d", name, hint[0], hint[1]), func(b *testing.B) {
 				benchDecode(b, files, func(d []byte) (image.Image, error) {
-					return decodeBytesWith(d, DecodeOptions{MinW: hint[0], MinH: hint[1]}, turbo)
+					return decodeBytes(d, Options{MinW: hint[0], MinH: hint[1]}, turbo)
 				})
 			})
 		}
 	}
+}
+
+// BenchmarkDecode decodes a typical ImageNet-sized (500x375) JPEG to RGBA with the
+// decoder this process selected.
+func BenchmarkDecode(b *testing.B) {
+	data := jpegBytes(b, photoLike(500, 375, 1))
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Bytes(data, Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "images/s")
 }

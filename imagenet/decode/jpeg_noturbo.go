@@ -1,6 +1,6 @@
 //go:build !(cgo && linux)
 
-package imagenet
+package decode
 
 import (
 	"errors"
