@@ -20,7 +20,7 @@ type Config struct {
 	// Attention: "auto" (fused flash attention where the backend has it: XLA-CUDA in bf16),
 	// "fused" (required; an error elsewhere) or "decomposed". Speed only: same function.
 	Attention vision.Attention `mapstructure:"attention" yaml:"attention" json:"attention"`
-	Seed      uint64 `mapstructure:"seed" yaml:"seed" json:"seed"`
+	Seed      uint64           `mapstructure:"seed" yaml:"seed" json:"seed"`
 	// Out is the run directory (config, checkpoints, metrics, plots).
 	Out string `mapstructure:"out" yaml:"out" json:"out"`
 
@@ -157,7 +157,7 @@ func Default() Config {
 }
 
 // DefaultMaxPixels is data.max_pixels' default: Pillow's MAX_IMAGE_PIXELS (about
-// 13,400 × 13,400), the same as imagenet.DefaultMaxPixels.
+// 13,400 × 13,400), the same as decode.DefaultMaxPixels.
 const DefaultMaxPixels = 178956970
 
 // Precisions and Interpolations are the accepted values of those keys.

@@ -27,7 +27,7 @@ const EnvPrefix = "TFVISION_"
 // ProcessEnv are the TFVISION_* environment variables that are not config keys but
 // process settings read elsewhere; Load skips them instead of calling them unknown keys.
 var ProcessEnv = []string{
-	"TFVISION_JPEG",     // JPEG decoder: std forces image/jpeg (imagenet.JPEGEnv)
+	"TFVISION_JPEG",     // JPEG decoder: std forces image/jpeg (decode.JPEGEnv)
 	"TFVISION_JPEG_DIR", // benchmark photos (imagenet tests)
 }
 

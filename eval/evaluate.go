@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tfvision/tfvision/imagenet"
+	"github.com/tfvision/tfvision/label"
 )
 
 // ClassResult is the accuracy on one class. Recall equals Top1 (as a fraction); Precision
@@ -63,12 +64,12 @@ type Result struct {
 
 // Evaluate runs every batch of one epoch of loader (which must not shuffle or drop) through
 // the predictor. classes names the labels for the per-class table (may be nil).
-func Evaluate(ctx context.Context, p *Predictor, loader *imagenet.Loader, classes []imagenet.Class) (Result, error) {
+func Evaluate(ctx context.Context, p *Predictor, loader *imagenet.Loader, classes []label.Class) (Result, error) {
 	return EvaluateWith(ctx, p, loader, classes, Options{})
 }
 
 // EvaluateWith is Evaluate with opts.
-func EvaluateWith(ctx context.Context, p *Predictor, loader *imagenet.Loader, classes []imagenet.Class, opts Options) (Result, error) {
+func EvaluateWith(ctx context.Context, p *Predictor, loader *imagenet.Loader, classes []label.Class, opts Options) (Result, error) {
 	start := time.Now()
 	var res Result
 	numClasses := p.Model.Config.NumClasses

@@ -8,12 +8,14 @@ import (
 	"crypto/sha256"
 	"encoding/gob"
 	"encoding/hex"
-	"github.com/tfvision/tfvision/internal/atomicfile"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/tfvision/tfvision/internal/atomicfile"
+	"github.com/tfvision/tfvision/label"
 )
 
 // The listing cache. Listing 1.28M files costs minutes on network or cold
@@ -103,7 +105,7 @@ type cacheFile struct {
 	RootNames     []string
 	Stamps        []stamp
 	Layout        string
-	Classes       []Class
+	Classes       []label.Class
 	Splits        []cachedSplit
 }
 

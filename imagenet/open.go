@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/tfvision/tfvision/label"
 )
 
 // Open lists the dataset under root, detecting its layout (see the package
@@ -104,7 +106,7 @@ func (d *Dataset) setClasses(wnids []string, names map[string]string) map[string
 func (d *Dataset) setClassesOrdered(wnids []string, names map[string]string) map[string]int {
 	std, _ := standardNames()
 	idx := make(map[string]int, len(wnids))
-	d.Classes = make([]Class, len(wnids))
+	d.Classes = make([]label.Class, len(wnids))
 	for i, w := range wnids {
 		name := names[w]
 		if name == "" {
@@ -113,7 +115,7 @@ func (d *Dataset) setClassesOrdered(wnids []string, names map[string]string) map
 		if name == "" {
 			name = w
 		}
-		d.Classes[i] = Class{Index: i, WNID: w, Name: name}
+		d.Classes[i] = label.Class{Index: i, WNID: w, Name: name}
 		idx[w] = i
 	}
 	return idx

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/tfvision/tfvision/label"
 )
 
 // buildFolders makes a "folders" tree with every kind of dirty file and
@@ -83,7 +85,7 @@ func TestOpenFolders(t *testing.T) {
 	if d.Layout != "folders" {
 		t.Errorf("layout %q", d.Layout)
 	}
-	wantClasses := []Class{{Index: 0, WNID: "custom", Name: "custom"}, {Index: 1, WNID: "n01440764", Name: "tench, Tinca tinca"}, {Index: 2, WNID: "n01443537", Name: "goldfish, Carassius auratus"}}
+	wantClasses := []label.Class{{Index: 0, WNID: "custom", Name: "custom"}, {Index: 1, WNID: "n01440764", Name: "tench, Tinca tinca"}, {Index: 2, WNID: "n01443537", Name: "goldfish, Carassius auratus"}}
 	if !reflect.DeepEqual(d.Classes, wantClasses) {
 		t.Errorf("classes %v", d.Classes)
 	}
@@ -207,7 +209,7 @@ func TestOpenKaggle(t *testing.T) {
 	if d.Layout != "kaggle" {
 		t.Fatalf("layout %q", d.Layout)
 	}
-	wantClasses := []Class{{Index: 0, WNID: "n01440764", Name: "tenchy, fish"}, {Index: 1, WNID: "n01443537", Name: "goldy"}, {Index: 2, WNID: "n01484850", Name: "great white shark"}}
+	wantClasses := []label.Class{{Index: 0, WNID: "n01440764", Name: "tenchy, fish"}, {Index: 1, WNID: "n01443537", Name: "goldy"}, {Index: 2, WNID: "n01484850", Name: "great white shark"}}
 	if !reflect.DeepEqual(d.Classes, wantClasses) {
 		t.Errorf("classes %v", d.Classes)
 	}

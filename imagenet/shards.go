@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/tfvision/tfvision/label"
 )
 
 // Packed shards (`tfvision data pack`, Pack): a directory of WebDataset-style tar files,
@@ -138,7 +140,7 @@ func openShards(root string) (*Dataset, error) {
 	}
 	d := &Dataset{Root: root, Layout: "shards", Shards: ix}
 	for i, c := range ix.Classes {
-		d.Classes = append(d.Classes, Class{Index: i, WNID: c.WNID, Name: c.Name})
+		d.Classes = append(d.Classes, label.Class{Index: i, WNID: c.WNID, Name: c.Name})
 	}
 	for _, name := range []string{"train", "val"} {
 		ss := ix.Splits[name]

@@ -2,13 +2,6 @@ package imagenet
 
 import "github.com/tfvision/tfvision/label"
 
-// Class is one class of a dataset. Index is the position of WNID in the sorted
-// list of class folder names (or wnids), the torchvision/timm convention.
-//
-// It is label.Class under a second name while the imagenet package is being split
-// (issue 14); new code should say label.Class.
-type Class = label.Class
-
 // Sample is one labelled image file.
 type Sample struct {
 	Path  string // absolute (root-joined) path
@@ -44,9 +37,11 @@ type Split struct {
 
 // Dataset is what Open found under Root.
 type Dataset struct {
-	Root    string
-	Layout  string // "folders", "numbered" (class folders 0..N-1, as ImageNet-V2), "devkit", "kaggle" or "shards"
-	Classes []Class
+	Root   string
+	Layout string // "folders", "numbered" (class folders 0..N-1, as ImageNet-V2), "devkit", "kaggle" or "shards"
+	// Classes: Index is the position of WNID in the sorted list of class folder names
+	// (or wnids), the torchvision/timm convention.
+	Classes []label.Class
 	Train   *Split // nil when absent
 	Val     *Split // nil when absent
 	// Shards is the "shards" layout's index.json (nil for the other layouts).

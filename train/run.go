@@ -22,6 +22,7 @@ import (
 	"github.com/tfvision/tfvision/imagenet"
 	"github.com/tfvision/tfvision/imagenet/decode"
 	"github.com/tfvision/tfvision/internal/runlock"
+	"github.com/tfvision/tfvision/label"
 	"github.com/tfvision/tfvision/run"
 	"github.com/tfvision/tfvision/vision"
 )
@@ -80,7 +81,7 @@ type runner struct {
 	mix     *augment.Mixer
 
 	trainLoader, valLoader *imagenet.Loader
-	classes                []imagenet.Class
+	classes                []label.Class
 	evalStore              *model.Store
 	predictor              *eval.Predictor
 
