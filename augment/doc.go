@@ -26,4 +26,8 @@
 // RandAugment (on the 8-bit image at output size), normalisation, random
 // erasing (on the floats). Batches then go through Mixer (Mixup/CutMix with
 // soft, label-smoothed targets) or SmoothLabels.
+//
+// augment works on images and float buffers only: it must not import imagenet, vision,
+// train, eval, configs, run or predict (configs builds augment's transforms from a run's
+// config; the imagenet loader calls them through its Transform interface).
 package augment

@@ -9,8 +9,9 @@
 // [github.com/tfvision/tfvision/imagenet/decode]; writing datasets (MNIST export,
 // synthetic JPEGs) is package [github.com/tfvision/tfvision/imagenet/datagen].
 //
-// It must not import vision, augment, train or eval (transforms come in through the
-// [Transform] interface), nor imagenet/datagen: internal/layering checks both.
+// It must not import vision, augment, train, eval, configs, checkpoint, run or predict
+// (transforms come in through the [Transform] interface, classes are label.Class), nor
+// imagenet/datagen: internal/layering checks all of it.
 //
 // # Layouts
 //

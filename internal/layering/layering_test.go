@@ -6,11 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"unicode"
 )
 
 const module = "github.com/tfvision/tfvision"
@@ -263,5 +265,31 @@ func TestLayeringNestedRules(t *testing.T) {
 	}
 	if !slices.Equal(violations, want) {
 		t.Errorf("violations %q, want %q", violations, want)
+	}
+}
+
+// TestDocsStateTheRules: each ruled package has a doc.go whose package comment names every
+// package it must not import, so the drawing a newcomer reads is the one the test enforces.
+func TestDocsStateTheRules(t *testing.T) {
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rules {
+		path := filepath.Join(root, filepath.FromSlash(r.from), "doc.go")
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Errorf("%s has no doc.go saying what it owns and must not import: %v", r.from, err)
+			continue
+		}
+		doc, _, _ := strings.Cut(string(data), "\npackage ")
+		words := strings.FieldsFunc(doc, func(c rune) bool {
+			return !(c == '/' || c == '_' || unicode.IsLetter(c) || unicode.IsDigit(c))
+		})
+		for _, bad := range r.forbidden {
+			if !slices.Contains(words, bad) {
+				t.Errorf("%s/doc.go does not say it must not import %s", r.from, bad)
+			}
+		}
 	}
 }
