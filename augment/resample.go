@@ -257,21 +257,27 @@ func newNormalizer(mean, std [3]float32) normalizer {
 
 // emitFloat returns an emit function writing rows, clamped to [0,255] (as the
 // uint8 output of PIL would be), optionally mirrored, normalised into dst
-// (HWC, width w).
+// (HWC, width w). The clamp and affine map run over the whole row at once
+// (clampAffine, vectorised where the CPU allows) with per-position scale and
+// bias rows, so the channel pattern costs nothing per pixel; a flip then only
+// reverses the pixel order.
 func (nm *normalizer) emitFloat(dst []float32, w int, flip bool) func(int, []float32) {
+	scale, bias := make([]float32, 3*w), make([]float32, 3*w)
+	for i := range scale {
+		scale[i], bias[i] = nm.scale[i%3], nm.bias[i%3]
+	}
 	return func(y int, row []float32) {
 		out := dst[y*3*w : (y+1)*3*w]
+		if !flip {
+			clampAffine(out, row[:3*w], scale, bias)
+			return
+		}
+		row = row[:3*w]
+		clampAffine(row, row, scale, bias)
 		for x := 0; x < w; x++ {
-			sx := x
-			if flip {
-				sx = w - 1 - x
-			}
-			p := row[3*sx : 3*sx+3]
-			o := out[3*x : 3*x+3]
-			for c := range 3 {
-				v := min(max(p[c], 0), 255)
-				o[c] = v*nm.scale[c] + nm.bias[c]
-			}
+			p := row[3*(w-1-x) : 3*(w-1-x)+3 : 3*(w-1-x)+3]
+			o := out[3*x : 3*x+3 : 3*x+3]
+			o[0], o[1], o[2] = p[0], p[1], p[2]
 		}
 	}
 }

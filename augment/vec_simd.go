@@ -39,3 +39,20 @@ func axpy(dst, src []float32, w float32) {
 	}
 	axpyGeneric(dst[i:], src[i:], w)
 }
+
+// clampAffine sets dst[i] = clamp(src[i], 0, 255)·scale[i] + bias[i] (dst may be src).
+// Mul and Add stay separate so results equal clampAffineGeneric's bit for bit.
+func clampAffine(dst, src, scale, bias []float32) {
+	if !haveAVX2FMA {
+		clampAffineGeneric(dst, src, scale, bias)
+		return
+	}
+	src, scale, bias = src[:len(dst)], scale[:len(dst)], bias[:len(dst)]
+	lo, hi := archsimd.BroadcastFloat32x8(0), archsimd.BroadcastFloat32x8(255)
+	i := 0
+	for ; i+8 <= len(dst); i += 8 {
+		v := archsimd.LoadFloat32x8(src[i:]).Max(lo).Min(hi)
+		v.Mul(archsimd.LoadFloat32x8(scale[i:])).Add(archsimd.LoadFloat32x8(bias[i:])).Store(dst[i:])
+	}
+	clampAffineGeneric(dst[i:], src[i:], scale[i:], bias[i:])
+}
