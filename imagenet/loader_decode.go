@@ -67,6 +67,7 @@ func decodeApplyBytes(name string, data []byte, t Transform, maxPixels int64, ne
 	} else {
 		err = t.(CropPlanner).ApplyScaled(img, scaledFrom.X, scaledFrom.Y, scale, newRNG(), dst)
 	}
+	decode.Recycle(img) // the transform wrote dst; nothing else holds img
 	if err != nil {
 		return fmt.Errorf("imagenet: transform %s: %w", name, err)
 	}

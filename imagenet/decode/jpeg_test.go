@@ -502,3 +502,37 @@ func BenchmarkDecode(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "images/s")
 }
+
+// TestRecycledPixelsAreOverwritten: a decode into recycled memory (full of another
+// image's pixels) gives exactly what a decode into fresh memory gives, alpha included.
+func TestRecycledPixelsAreOverwritten(t *testing.T) {
+	if err := turboLoaded(); err != nil {
+		t.Skipf("libjpeg-turbo not available: %v (apt-get install libturbojpeg0)", err)
+	}
+	photo := testJPEGs(t)["500x375"]
+	fresh, err := turboDecode(photo, 500, 375, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := append([]byte(nil), fresh.Pix...)
+	for round := range 3 {
+		junk := newRGBA(600, 400) // larger: its memory must serve the 500×375 decode
+		for i := range junk.Pix {
+			junk.Pix[i] = byte(i*31 + round)
+		}
+		Recycle(junk)
+		got, err := turboDecode(photo, 500, 375, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got.Pix) != len(want) || got.Stride != 4*500 {
+			t.Fatalf("round %d: %d bytes, stride %d", round, len(got.Pix), got.Stride)
+		}
+		for i := range want {
+			if got.Pix[i] != want[i] {
+				t.Fatalf("round %d: byte %d is %d, a fresh decode gives %d", round, i, got.Pix[i], want[i])
+			}
+		}
+		Recycle(got)
+	}
+}

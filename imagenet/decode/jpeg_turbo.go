@@ -138,7 +138,7 @@ func turboDecode(data []byte, sw, sh int, fastUpsample bool) (*image.RGBA, error
 	if err != nil {
 		return nil, err
 	}
-	img := image.NewRGBA(image.Rect(0, 0, sw, sh))
+	img := newRGBA(sw, sh) // libjpeg-turbo writes every byte
 	flags := C.int(0)
 	if fastUpsample {
 		flags = 256
