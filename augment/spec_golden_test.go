@@ -1,0 +1,119 @@
+package augment
+
+import (
+	"fmt"
+	"hash/fnv"
+	"image"
+	"math"
+	"os"
+	"strings"
+	"testing"
+)
+
+// goldenTrainConfigs cover both resample paths (fused floats, 8-bit + RandAugment), every
+// filter, the flip and erasing extremes, uniform-magnitude RandAugment (mstd > 100) and
+// non-ImageNet statistics.
+func goldenTrainConfigs() []TrainConfig {
+	d := DefaultTrainConfig()
+	fused := d
+	fused.RandAugment, fused.ReProb = "", 0
+	odd := TrainConfig{Size: 96, Scale: [2]float64{0.5, 0.9}, Ratio: [2]float64{0.5, 2}, Interp: Bilinear,
+		HFlip: 1, RandAugment: "rand-m7-n3-mstd101-p0.8", ReProb: 1,
+		Mean: [3]float32{0.5, 0.25, 0.125}, Std: [3]float32{0.3, 0.7, 1.1}}
+	near := TrainConfig{Size: 64, Scale: [2]float64{0.08, 1}, Ratio: [2]float64{3.0 / 4, 4.0 / 3}, Interp: Nearest,
+		RandAugment: "rand-mmax15-m12-mstd1-inc1", ReProb: 0.5, Mean: [3]float32{}, Std: [3]float32{1, 1, 1}}
+	plain := TrainConfig{Size: 48, Scale: [2]float64{1, 1}, Ratio: [2]float64{1, 1}, Interp: Bilinear,
+		HFlip: 0.3, Mean: ImageNetMean, Std: ImageNetStd}
+	return []TrainConfig{d, fused, odd, near, plain}
+}
+
+func goldenEvalConfigs() []EvalConfig {
+	return []EvalConfig{DefaultEvalConfig(),
+		{Size: 96, CropPct: 1, Interp: Bilinear, Mean: ImageNetMean, Std: ImageNetStd},
+		{Size: 160, CropPct: 0.9, Interp: Nearest, Mean: [3]float32{}, Std: [3]float32{1, 1, 1}}}
+}
+
+func goldenImages() []image.Image {
+	gray := image.NewGray(image.Rect(0, 0, 300, 200))
+	for i := range gray.Pix {
+		gray.Pix[i] = uint8(i * 7)
+	}
+	return []image.Image{syntheticYCbCr(500, 375, 1), randomNRGBA(97, 131, 2), gray, smoothRGBA(1203, 901)}
+}
+
+func hashFloats(v []float32) uint64 {
+	h := fnv.New64a()
+	var b [4]byte
+	for _, f := range v {
+		u := math.Float32bits(f)
+		b[0], b[1], b[2], b[3] = byte(u), byte(u>>8), byte(u>>16), byte(u>>24)
+		h.Write(b[:])
+	}
+	return h.Sum64()
+}
+
+// goldenLines runs NewTrain and NewEval over the golden configs, images and seeds and
+// hashes each output.
+func goldenLines(t *testing.T) []string {
+	var out []string
+	imgs := goldenImages()
+	for ci, cfg := range goldenTrainConfigs() {
+		tr, err := NewTrain(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dst := make([]float32, cfg.Size*cfg.Size*3)
+		for ii, img := range imgs {
+			for seed := uint64(0); seed < 4; seed++ {
+				if err := tr.Apply(img, newRNG(seed), dst); err != nil {
+					t.Fatal(err)
+				}
+				out = append(out, fmt.Sprintf("train %d %d %d %#x", ci, ii, seed, hashFloats(dst)))
+			}
+		}
+		half := boxDownRGBA(smoothRGBA(1203, 901), 2)
+		for seed := uint64(0); seed < 4; seed++ {
+			if err := tr.ApplyScaled(half, 1203, 901, 0.5, newRNG(seed), dst); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, fmt.Sprintf("scaled %d %d %#x", ci, seed, hashFloats(dst)))
+		}
+	}
+	for ci, cfg := range goldenEvalConfigs() {
+		ev, err := NewEval(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dst := make([]float32, cfg.Size*cfg.Size*3)
+		for ii, img := range imgs {
+			if err := ev.Apply(img, nil, dst); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, fmt.Sprintf("eval %d %d %#x", ci, ii, hashFloats(dst)))
+		}
+	}
+	return out
+}
+
+// TestOutputsMatchC82f604: NewTrain (now built through TrainConfig.Spec and the op
+// registry) and NewEval give, bit for bit, what they gave at commit c82f604, before the
+// spec existed: testdata/transform_hashes_c82f604.txt holds the FNV-64a hashes of every
+// output float that commit's code produced for these configs, images and seeds (112
+// outputs, both resample paths, ApplyScaled, eval). It is not regenerated: a change here
+// is a change of the augmentation.
+func TestOutputsMatchC82f604(t *testing.T) {
+	data, err := os.ReadFile("testdata/transform_hashes_c82f604.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := strings.Split(strings.TrimSpace(string(data)), "\n")
+	got := goldenLines(t)
+	if len(got) != len(want) {
+		t.Fatalf("%d outputs, want %d", len(got), len(want))
+	}
+	for i := range got {
+		if got[i] != want[i] {
+			t.Errorf("output %d: %s, want %s", i, got[i], want[i])
+		}
+	}
+}
