@@ -5,6 +5,19 @@ import (
 	"math/rand/v2"
 )
 
+func init() { Register("erase", buildErase) }
+
+// buildErase: erase(p=0.5), RandomErase on the normalised floats (timm's RandomErasing
+// default probability). It must come after the 8-bit ops; a spec without normalise gets
+// the ImageNet one before it.
+func buildErase(a *Args) (Op, error) {
+	p := a.Float("p", 0.5)
+	if !(p >= 0 && p <= 1) {
+		return nil, a.Errorf("p", "%g, want a probability in [0,1]", p)
+	}
+	return eraseStage{p: p}, nil
+}
+
 // RandomErase implements timm's RandomErasing in mode "pixel" with count 1 on
 // a normalised HWC float image (h×w×c in dst): with probability p, up to 10
 // attempts to place a box of area uniform in [0.02, 1/3] of the image and

@@ -7,6 +7,49 @@ import (
 	"strings"
 )
 
+func init() { Register("randaug", buildRandAugment) }
+
+// buildRandAugment: randaug(n=2, m=10, mstd=0, mmax=10, inc=0, p=0.5, interp), with the
+// defaults of ParseRandAugment (DeiT's recipe is randaug(2, 9, mstd=0.5, inc=1)), or a
+// timm string as the one positional argument, randaug('rand-m9-mstd0.5-inc1'), which is
+// how the rand_augment key maps onto a spec. interp defaults to the geometry's filter.
+func buildRandAugment(a *Args) (Op, error) {
+	var cfg RandAugmentConfig
+	if len(a.c.args) > 0 && a.c.args[0].key == "" && a.c.args[0].val.kind == stringValue {
+		var err error
+		if cfg, err = ParseRandAugment(a.String("timm", "")); err != nil {
+			return nil, a.Errorf("timm", "%v", err)
+		}
+	} else {
+		cfg.NumOps = a.Int("n", 2)
+		cfg.Magnitude = a.Float("m", 10)
+		cfg.MagnitudeStd = a.Float("mstd", 0)
+		cfg.MagnitudeMax = a.Float("mmax", 10)
+		inc := a.Int("inc", 0)
+		cfg.Prob = a.Float("p", 0.5)
+		if cfg.MagnitudeStd > 100 {
+			cfg.MagnitudeStd = math.Inf(1) // timm: uniform in [0, m]
+		}
+		switch {
+		case cfg.NumOps < 1 || cfg.NumOps > 16:
+			return nil, a.Errorf("n", "%d, want 1..16", cfg.NumOps)
+		case !(cfg.MagnitudeMax >= 0 && cfg.MagnitudeMax < 1e30):
+			return nil, a.Errorf("mmax", "%g, want >= 0", cfg.MagnitudeMax)
+		case !(cfg.Magnitude >= 0 && (cfg.Magnitude <= 10 || cfg.Magnitude <= cfg.MagnitudeMax)):
+			return nil, a.Errorf("m", "%g, want 0..10 (or up to mmax)", cfg.Magnitude)
+		case !(cfg.MagnitudeStd >= 0):
+			return nil, a.Errorf("mstd", "%g, want >= 0", cfg.MagnitudeStd)
+		case inc != 0 && inc != 1:
+			return nil, a.Errorf("inc", "%d, want 0 or 1", inc)
+		case !(cfg.Prob >= 0 && cfg.Prob <= 1):
+			return nil, a.Errorf("p", "%g, want a probability in [0,1]", cfg.Prob)
+		}
+		cfg.Increasing = inc == 1
+	}
+	cfg.Interp = a.Interp("interp")
+	return PerImage(NewRandAugment(cfg)), nil
+}
+
 // RandAugmentConfig is a parsed timm RandAugment spec.
 type RandAugmentConfig struct {
 	NumOps       int     // n: ops drawn per image (with replacement), default 2
@@ -16,8 +59,8 @@ type RandAugmentConfig struct {
 	Increasing   bool    // inc: use the "increasing" op set (stronger with magnitude)
 	Prob         float64 // p: probability each drawn op is applied, default 0.5
 
-	// Interp is the filter of the geometric ops (not part of the spec: timm
-	// passes the training interpolation; NewTrain sets it from TrainConfig).
+	// Interp is the filter of the geometric ops (not part of timm's string: timm
+	// passes the training interpolation; randaug takes the geometry's unless told).
 	Interp Interpolation
 }
 

@@ -6,6 +6,29 @@ import (
 	"math/rand/v2"
 )
 
+func init() { Register("rrc", buildRRC) }
+
+// buildRRC: rrc(size, scale=(0.08,1), ratio=(0.75,1.3333333333333333), interp=bicubic),
+// torchvision's RandomResizedCrop defaults. size defaults to the transform's output size
+// (the model's image size), so a spec need not repeat it.
+func buildRRC(a *Args) (Op, error) {
+	s := rrcStage{
+		size:   a.Int("size", a.Size()),
+		scale:  a.Pair("scale", [2]float64{0.08, 1}),
+		ratio:  a.Pair("ratio", [2]float64{3.0 / 4, 4.0 / 3}),
+		interp: a.Interp("interp"),
+	}
+	switch {
+	case s.size < 1 || s.size > 8192:
+		return nil, a.Errorf("size", "%d, want 1..8192", s.size)
+	case !(s.scale[0] > 0 && s.scale[0] <= s.scale[1] && s.scale[1] <= 1):
+		return nil, a.Errorf("scale", "%v, want 0 < lo <= hi <= 1", s.scale)
+	case !(s.ratio[0] > 0 && s.ratio[0] <= s.ratio[1]):
+		return nil, a.Errorf("ratio", "%v, want 0 < lo <= hi", s.ratio)
+	}
+	return s, nil
+}
+
 // SampleRRCBox draws a RandomResizedCrop box for a w×h image exactly as
 // torchvision's RandomResizedCrop.get_params does: up to 10 attempts of an area
 // uniform in scale·(w·h) and an aspect ratio log-uniform in ratio; the first

@@ -5,6 +5,8 @@ import (
 	"image"
 	"math"
 	"math/rand/v2"
+	"strconv"
+	"strings"
 )
 
 // TrainConfig configures the training transform. The zero value is not
@@ -31,15 +33,62 @@ func DefaultTrainConfig() TrainConfig {
 	}
 }
 
-// Train is the per-image training transform: RandomResizedCrop + flip, then
-// RandAugment on the 8-bit image at output size (as timm does, before
-// normalisation), then normalisation into dst, then random erasing on dst.
-// Without RandAugment the crop, resize, flip and normalisation are one fused
-// pass from the source pixels into dst. Safe for concurrent use.
+// Train is the per-image training transform, built from a spec (NewTrainSpec) or from
+// a TrainConfig (NewTrain, through TrainConfig.Spec). Its geometry is rrc: the crop box
+// is the first random draw, which is what lets the loader decode a JPEG just large
+// enough for it (imagenet.CropPlanner). Without 8-bit ops the crop, resize, flip and
+// normalisation are one fused pass from the source pixels into dst. Safe for
+// concurrent use.
 type Train struct {
-	cfg  TrainConfig
-	ra   *RandAugment
-	norm normalizer
+	p *pipeline
+}
+
+// NewTrainSpec builds the training transform of spec (grammar and ops in the package
+// doc), which must start with rrc. size > 0 is the output size the caller needs (rrc's
+// size defaults to it and must equal it); 0 takes rrc's.
+func NewTrainSpec(spec string, size int) (*Train, error) {
+	p, err := buildPipeline(spec, size)
+	if err != nil {
+		return nil, err
+	}
+	if p.rrc == nil {
+		return nil, &SpecError{Op: 1, OpText: strings.TrimSpace(strings.SplitN(spec, "|", 2)[0]), Col: 1,
+			Msg: "a training spec starts with rrc(...) (resize|center_crop is the eval geometry)"}
+	}
+	return &Train{p: p}, nil
+}
+
+// Spec is the default spec of the old per-image keys: the ops NewTrain runs, with every
+// value written out (floats in their shortest exact form, so the spec builds the same
+// transform bit for bit). Off keys (HFlip 0, RandAugment "", ReProb 0) leave their op
+// out.
+func (c TrainConfig) Spec() string {
+	ops := []string{fmt.Sprintf("rrc(%d, scale=%s, ratio=%s, interp=%s)", c.Size, fmtPair(c.Scale), fmtPair(c.Ratio), c.Interp)}
+	if c.HFlip != 0 {
+		ops = append(ops, "flip("+fmtFloat(c.HFlip)+")")
+	}
+	if c.RandAugment != "" {
+		// Single quotes, so that the spec can sit in a double-quoted YAML string.
+		ops = append(ops, "randaug('"+c.RandAugment+"')")
+	}
+	ops = append(ops, fmtNormalise(c.Mean, c.Std))
+	if c.ReProb != 0 {
+		ops = append(ops, "erase("+fmtFloat(c.ReProb)+")")
+	}
+	return strings.Join(ops, "|")
+}
+
+func fmtFloat(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+
+func fmtPair(v [2]float64) string { return "(" + fmtFloat(v[0]) + "," + fmtFloat(v[1]) + ")" }
+
+func fmtRGB(v [3]float32) string {
+	f := func(x float32) string { return strconv.FormatFloat(float64(x), 'g', -1, 32) }
+	return "(" + f(v[0]) + "," + f(v[1]) + "," + f(v[2]) + ")"
+}
+
+func fmtNormalise(mean, std [3]float32) string {
+	return "normalise(mean=" + fmtRGB(mean) + ", std=" + fmtRGB(std) + ")"
 }
 
 // NewTrain validates cfg and builds the transform.
@@ -65,14 +114,17 @@ func NewTrain(cfg TrainConfig) (*Train, error) {
 	if err := checkStd("TrainConfig", cfg.Std); err != nil {
 		return nil, err
 	}
-	t := &Train{cfg: cfg, norm: newNormalizer(cfg.Mean, cfg.Std)}
 	if cfg.RandAugment != "" {
-		rc, err := ParseRandAugment(cfg.RandAugment)
-		if err != nil {
+		if _, err := ParseRandAugment(cfg.RandAugment); err != nil {
 			return nil, fmt.Errorf("augment: TrainConfig.RandAugment: %w", err)
 		}
-		rc.Interp = cfg.Interp
-		t.ra = NewRandAugment(rc)
+		if strings.ContainsAny(cfg.RandAugment, `'"`) {
+			return nil, fmt.Errorf("augment: TrainConfig.RandAugment = %q: quotes are not allowed", cfg.RandAugment)
+		}
+	}
+	t, err := NewTrainSpec(cfg.Spec(), cfg.Size)
+	if err != nil {
+		return nil, fmt.Errorf("augment: TrainConfig spec %q: %w", cfg.Spec(), err)
 	}
 	return t, nil
 }
@@ -86,23 +138,24 @@ func checkStd(name string, std [3]float32) error {
 	return nil
 }
 
-// Config returns the configuration the transform was built with.
-func (t *Train) Config() TrainConfig { return t.cfg }
+// Spec returns the spec the transform was built from.
+func (t *Train) Spec() string { return t.p.spec }
 
 // Size returns the output height and width.
-func (t *Train) Size() (h, w int) { return t.cfg.Size, t.cfg.Size }
+func (t *Train) Size() (h, w int) { return t.p.size, t.p.size }
 
 // Apply augments img into dst (Size×Size×3, HWC, RGB, normalised). The random
-// draws happen in torchvision/timm order: crop box, flip, RandAugment, erasing.
+// draws happen in the spec's order (for the default spec torchvision/timm's: crop box,
+// flip, RandAugment, erasing).
 func (t *Train) Apply(img image.Image, rng *rand.Rand, dst []float32) error {
-	n := t.cfg.Size
+	n := t.p.size
 	b, err := checkApply(img, dst, n)
 	if err != nil {
 		return err
 	}
-	box := SampleRRCBox(b.Dx(), b.Dy(), t.cfg.Scale, t.cfg.Ratio, rng).Add(b.Min)
+	box := SampleRRCBox(b.Dx(), b.Dy(), t.p.rrc.scale, t.p.rrc.ratio, rng).Add(b.Min)
 	ax, ay := cropAxes(box, n, n)
-	t.apply(img, ax, ay, rng, dst)
+	t.p.run(img, ax, ay, rng, dst)
 	return nil
 }
 
@@ -111,8 +164,8 @@ func (t *Train) Apply(img image.Image, rng *rand.Rand, dst []float32) error {
 // Size×Size pixels, so that decoding smaller loses nothing the resize keeps (a crop of
 // a quarter of a 4000×3000 photo at 224 px needs only 1/8 of it).
 func (t *Train) MinDecodeSizeFor(w, h int, rng *rand.Rand) (minW, minH int) {
-	box := SampleRRCBox(w, h, t.cfg.Scale, t.cfg.Ratio, rng)
-	n := t.cfg.Size
+	box := SampleRRCBox(w, h, t.p.rrc.scale, t.p.rrc.ratio, rng)
+	n := t.p.size
 	return (n*w + box.Dx() - 1) / box.Dx(), (n*h + box.Dy() - 1) / box.Dy()
 }
 
@@ -121,15 +174,15 @@ func (t *Train) MinDecodeSizeFor(w, h int, rng *rand.Rand) (minW, minH int) {
 // full image (same rng stream); the box is mapped onto img in fractional coordinates.
 // With img the full image (scale 1) the result equals Apply's.
 func (t *Train) ApplyScaled(img image.Image, fullW, fullH int, scale float64, rng *rand.Rand, dst []float32) error {
-	n := t.cfg.Size
+	n := t.p.size
 	b, err := checkApply(img, dst, n)
 	if err != nil {
 		return err
 	}
-	box := SampleRRCBox(fullW, fullH, t.cfg.Scale, t.cfg.Ratio, rng)
+	box := SampleRRCBox(fullW, fullH, t.p.rrc.scale, t.p.rrc.ratio, rng)
 	ax := scaledAxis(box.Min.X, box.Max.X, scale, b.Min.X, b.Dx(), n)
 	ay := scaledAxis(box.Min.Y, box.Max.Y, scale, b.Min.Y, b.Dy(), n)
-	t.apply(img, ax, ay, rng, dst)
+	t.p.run(img, ax, ay, rng, dst)
 	return nil
 }
 
@@ -141,26 +194,4 @@ func scaledAxis(x0, x1 int, scale float64, lo, size, out int) axis {
 	a := min(int(math.Floor(s0)), size-1)
 	e := max(min(int(math.Ceil(s1)), size), a+1)
 	return axis{lo: lo + a, inSize: e - a, box0: s0 - float64(a), scale: (s1 - s0) / float64(out), out: out}
-}
-
-// apply is Apply after the crop box: flip, resample, RandAugment, normalise, erase.
-func (t *Train) apply(img image.Image, ax, ay axis, rng *rand.Rand, dst []float32) {
-	n := t.cfg.Size
-	flip := t.cfg.HFlip > 0 && rng.Float64() < t.cfg.HFlip
-
-	s := scratchPool.Get().(*scratch)
-	defer scratchPool.Put(s)
-	if t.ra == nil {
-		resample(img, ax, ay, t.cfg.Interp, s, t.norm.emitFloat(dst, n, flip))
-	} else {
-		if s.img == nil || s.img.Rect.Dx() != n || s.img.Rect.Dy() != n {
-			s.img = image.NewNRGBA(image.Rect(0, 0, n, n))
-		}
-		resample(img, ax, ay, t.cfg.Interp, s, emitNRGBA(s.img, flip))
-		t.ra.Apply(s.img, rng)
-		t.norm.normalizeNRGBA(s.img, dst)
-	}
-	if t.cfg.ReProb > 0 {
-		RandomErase(dst, n, n, 3, t.cfg.ReProb, rng)
-	}
 }
