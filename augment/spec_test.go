@@ -67,7 +67,7 @@ func TestSpecErrors(t *testing.T) {
 	cases := []struct{ spec, want string }{
 		{"rrc(224)|flip|randaug(2,x)", `op 3 "randaug(2,x)" (column 25): argument 2 (m): want a number, got x`},
 		{"rrc(224)|flip(p=2)", `op 2 "flip(p=2)" (column 17): p: 2, want a probability in [0,1]`},
-		{"rrc(224)|blur(3)", `op 2 "blur(3)" (column 10): unknown op "blur" (registered: center_crop, erase, flip, invert_test, normalise, normalize, randaug, resize, rrc)`},
+		{"rrc(224)|blur(3)", `op 2 "blur(3)" (column 10): unknown op "blur" (registered: center_crop, erase, flip, gray_example, invert_test, normalise, normalize, randaug, resize, rrc)`},
 		{"rrc(224)|flip(0.5, 2)", `op 2 "flip(0.5, 2)" (column 20): flip takes at most 1 arguments (p), got 2`},
 		{"rrc(224)|flip(q=1)", `op 2 "flip(q=1)" (column 17): unknown argument q (flip takes p)`},
 		{"rrc(224, scale=0.5)", `op 1 "rrc(224, scale=0.5)" (column 16): argument scale: want a tuple of 2 numbers like (x,x), got 0.5`},
@@ -367,7 +367,7 @@ func TestRegister(t *testing.T) {
 	mustPanic("duplicate", func() { Register("flip", noop) })
 	mustPanic("upper case", func() { Register("Blur", noop) })
 	mustPanic("nil builder", func() { Register("blur_x", nil) })
-	want := []string{"center_crop", "erase", "flip", "invert_test", "normalise", "normalize", "randaug", "resize", "rrc"}
+	want := []string{"center_crop", "erase", "flip", "gray_example", "invert_test", "normalise", "normalize", "randaug", "resize", "rrc"}
 	if got := Registered(); !slices.Equal(got, want) {
 		t.Errorf("Registered() = %v", got)
 	}
