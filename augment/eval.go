@@ -107,6 +107,9 @@ func (e *Eval) Spec() string { return e.p.spec }
 // Size returns the output height and width.
 func (e *Eval) Size() (h, w int) { return e.p.size, e.p.size }
 
+// Normalisation is the mean and std the output is normalised with.
+func (e *Eval) Normalisation() (mean, std [3]float32) { return e.p.mean, e.p.std }
+
 // EvalGeometry returns, for a w×h image, the resized size (rw×rh, short side
 // floor(size/cropPct), long side truncated as torchvision does) and the
 // crop's top-left corner in the resized image (Python's round half to even,

@@ -118,6 +118,8 @@ type pipeline struct {
 	flip   float64   // fused flip probability, 0 = none
 	image  []ImageOp
 	norm   normalizer
+	mean   [3]float32 // what norm was built from, for Normalisation
+	std    [3]float32
 	erase  []float64
 }
 
@@ -222,7 +224,7 @@ func buildPipeline(spec string, size int) (*pipeline, error) {
 			case phase == inFloat:
 				return nil, opErr("normalise must come before the float ops")
 			}
-			p.norm, normalised, phase = newNormalizer(s.mean, s.std), true, inFloat
+			p.mean, p.std, normalised, phase = s.mean, s.std, true, inFloat
 		case eraseStage:
 			if phase == wantCrop {
 				return nil, opErr("resize must be followed by center_crop")
@@ -247,8 +249,9 @@ func buildPipeline(spec string, size int) (*pipeline, error) {
 	if !normalised {
 		// ImageNet statistics when the spec does not say: every recipe here uses them,
 		// and the transform's output is always normalised floats.
-		p.norm = newNormalizer(ImageNetMean, ImageNetStd)
+		p.mean, p.std = ImageNetMean, ImageNetStd
 	}
+	p.norm = newNormalizer(p.mean, p.std)
 	return p, nil
 }
 

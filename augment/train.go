@@ -144,6 +144,11 @@ func (t *Train) Spec() string { return t.p.spec }
 // Size returns the output height and width.
 func (t *Train) Size() (h, w int) { return t.p.size, t.p.size }
 
+// Normalisation is the mean and std the output is normalised with (the spec's
+// normalise, or ImageNet's): a model must be evaluated with the statistics it was
+// trained with, which configs checks across train_pp and eval_pp.
+func (t *Train) Normalisation() (mean, std [3]float32) { return t.p.mean, t.p.std }
+
 // Apply augments img into dst (Size×Size×3, HWC, RGB, normalised). The random
 // draws happen in the spec's order (for the default spec torchvision/timm's: crop box,
 // flip, RandAugment, erasing).

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/tfvision/tfvision/augment"
 	"github.com/tfvision/tfvision/vision"
 )
 
@@ -70,6 +71,13 @@ type Data struct {
 }
 
 // Augment is the train and eval transform (timm semantics).
+//
+// The per-image transforms are op specs (package augment's doc has the grammar and the
+// ops): train_pp and eval_pp, big_vision style, or when "" (the default) the per-image
+// keys written as a spec (TrainSpec, EvalSpec), so configs without them build what they
+// always did, bit for bit. Mixup, cutmix, mix_prob, switch_prob and label_smoothing stay
+// keys and are not ops: they mix images and relabel across a batch, not within one
+// image.
 type Augment struct {
 	Scale          []float64 `mapstructure:"scale" yaml:"scale" json:"scale"`
 	Ratio          []float64 `mapstructure:"ratio" yaml:"ratio" json:"ratio"`
@@ -85,6 +93,17 @@ type Augment struct {
 	Mean           []float64 `mapstructure:"mean" yaml:"mean" json:"mean"`
 	Std            []float64 `mapstructure:"std" yaml:"std" json:"std"`
 	CropPct        float64   `mapstructure:"crop_pct" yaml:"crop_pct" json:"crop_pct"`
+	// TrainPP is the training transform as a spec, e.g.
+	// "rrc(scale=(0.08,1))|flip|randaug(2,9,mstd=0.5,inc=1)|erase(0.25)" (rrc's size and
+	// normalise default to model.image_size and the ImageNet statistics). It replaces
+	// scale, ratio, hflip, rand_augment and re_prob, which must then stay at their
+	// defaults: a key that no longer acts but was changed is an error, never silently
+	// dropped. interpolation, mean and std keep acting on eval unless eval_pp is set too.
+	TrainPP string `mapstructure:"train_pp" yaml:"train_pp" json:"train_pp"`
+	// EvalPP is the eval transform as a spec, e.g. "resize(256)|center_crop(224)"; it
+	// replaces crop_pct (and interpolation, mean and std with train_pp). Train and eval
+	// must normalise with the same mean and std, whichever way each is given.
+	EvalPP string `mapstructure:"eval_pp" yaml:"eval_pp" json:"eval_pp"`
 }
 
 // Optim is the optimizer and schedule.
@@ -226,6 +245,9 @@ func (c Config) Validate() error {
 	if a.CropPct <= 0 || a.CropPct > 1 {
 		return fmt.Errorf("augment.crop_pct = %g: must be in (0, 1]", a.CropPct)
 	}
+	if err := a.validateSpecs(c.Model.ImageSize); err != nil {
+		return err
+	}
 	o := c.Optim
 	switch {
 	case o.Epochs <= 0 && o.Steps <= 0:
@@ -275,4 +297,134 @@ func (c Config) Validate() error {
 		return fmt.Errorf("out is empty: give a run directory with --out DIR")
 	}
 	return nil
+}
+
+// TrainSpec is the training transform's op spec for imageSize pixels: train_pp, or the
+// per-image keys written as one (augment.TrainConfig.Spec).
+func (a Augment) TrainSpec(imageSize int) (string, error) {
+	if a.TrainPP != "" {
+		return a.TrainPP, nil
+	}
+	interp, mean, std, err := a.shared()
+	if err != nil {
+		return "", err
+	}
+	if len(a.Scale) != 2 || len(a.Ratio) != 2 {
+		return "", fmt.Errorf("augment.scale = %v, augment.ratio = %v: need 2 numbers each", a.Scale, a.Ratio)
+	}
+	return augment.TrainConfig{Size: imageSize, Scale: [2]float64{a.Scale[0], a.Scale[1]},
+		Ratio: [2]float64{a.Ratio[0], a.Ratio[1]}, Interp: interp, HFlip: a.HFlip, RandAugment: a.RandAugment,
+		ReProb: a.ReProb, Mean: mean, Std: std}.Spec(), nil
+}
+
+// EvalSpec is the eval transform's op spec for imageSize pixels: eval_pp, or the keys
+// written as one (augment.EvalConfig.Spec: resize ⌊size/crop_pct⌋, center crop).
+func (a Augment) EvalSpec(imageSize int) (string, error) {
+	if a.EvalPP != "" {
+		return a.EvalPP, nil
+	}
+	interp, mean, std, err := a.shared()
+	if err != nil {
+		return "", err
+	}
+	if !(a.CropPct > 0 && a.CropPct <= 1) {
+		return "", fmt.Errorf("augment.crop_pct = %g: must be in (0, 1]", a.CropPct)
+	}
+	return augment.EvalConfig{Size: imageSize, CropPct: a.CropPct, Interp: interp, Mean: mean, Std: std}.Spec(), nil
+}
+
+// shared converts the keys both default specs read.
+func (a Augment) shared() (interp augment.Interpolation, mean, std [3]float32, err error) {
+	interp, err = augment.ParseInterpolation(a.Interpolation)
+	if err != nil {
+		return interp, mean, std, fmt.Errorf("augment.interpolation: %w", err)
+	}
+	if len(a.Mean) != 3 || len(a.Std) != 3 {
+		return interp, mean, std, fmt.Errorf("augment.mean = %v, augment.std = %v: need 3 numbers each", a.Mean, a.Std)
+	}
+	for i := range 3 {
+		mean[i], std[i] = float32(a.Mean[i]), float32(a.Std[i])
+	}
+	return interp, mean, std, nil
+}
+
+// validateSpecs builds both transforms, so a bad spec or rand_augment string fails at
+// load time with its key, and refuses a per-image key that a spec has made dead while
+// it differs from its default: precedence would silently drop it (hflip: 0 next to a
+// train_pp with flip), and the spec is where the value belongs.
+func (a Augment) validateSpecs(imageSize int) error {
+	d := Default().Augment
+	keys := []struct {
+		key         string
+		changed     bool
+		train, eval bool // read by the default train / eval spec
+		value, def  any
+	}{
+		{"augment.scale", !slices.Equal(a.Scale, d.Scale), true, false, a.Scale, d.Scale},
+		{"augment.ratio", !slices.Equal(a.Ratio, d.Ratio), true, false, a.Ratio, d.Ratio},
+		{"augment.hflip", a.HFlip != d.HFlip, true, false, a.HFlip, d.HFlip},
+		{"augment.rand_augment", a.RandAugment != d.RandAugment, true, false, fmt.Sprintf("%q", a.RandAugment), fmt.Sprintf("%q", d.RandAugment)},
+		{"augment.re_prob", a.ReProb != d.ReProb, true, false, a.ReProb, d.ReProb},
+		{"augment.crop_pct", a.CropPct != d.CropPct, false, true, a.CropPct, d.CropPct},
+		{"augment.interpolation", a.Interpolation != d.Interpolation, true, true, a.Interpolation, d.Interpolation},
+		{"augment.mean", !slices.Equal(a.Mean, d.Mean), true, true, a.Mean, d.Mean},
+		{"augment.std", !slices.Equal(a.Std, d.Std), true, true, a.Std, d.Std},
+	}
+	for _, k := range keys {
+		deadTrain, deadEval := !k.train || a.TrainPP != "", !k.eval || a.EvalPP != ""
+		if !k.changed || !deadTrain || !deadEval {
+			continue
+		}
+		by := "augment.train_pp replaces"
+		switch {
+		case k.train && k.eval:
+			by = "augment.train_pp and augment.eval_pp replace"
+		case k.eval:
+			by = "augment.eval_pp replaces"
+		}
+		return fmt.Errorf("%s = %v, but %s it (default %v): put the value in the spec, or leave the key at its default",
+			k.key, k.value, by, k.def)
+	}
+	if a.TrainPP == "" && a.RandAugment != "" {
+		if _, err := augment.ParseRandAugment(a.RandAugment); err != nil {
+			return fmt.Errorf("augment.rand_augment = %q: %w", a.RandAugment, err)
+		}
+	}
+	trainSpec, err := a.TrainSpec(imageSize)
+	if err != nil {
+		return err
+	}
+	tr, err := augment.NewTrainSpec(trainSpec, imageSize)
+	if err != nil {
+		if a.TrainPP != "" {
+			return fmt.Errorf("augment.train_pp: %w", err)
+		}
+		return fmt.Errorf("augment: the per-image keys as a spec, %q: %w", trainSpec, err)
+	}
+	evalSpec, err := a.EvalSpec(imageSize)
+	if err != nil {
+		return err
+	}
+	ev, err := augment.NewEvalSpec(evalSpec, imageSize)
+	if err != nil {
+		if a.EvalPP != "" {
+			return fmt.Errorf("augment.eval_pp: %w", err)
+		}
+		return fmt.Errorf("augment: the eval keys as a spec, %q: %w", evalSpec, err)
+	}
+	tm, ts := tr.Normalisation()
+	em, es := ev.Normalisation()
+	if tm != em || ts != es {
+		return fmt.Errorf("augment: train normalises with mean %v std %v but eval with mean %v std %v (%s): "+
+			"a model must be evaluated with its training statistics; give both specs the same normalise(...)",
+			tm, ts, em, es, "from "+specSource(a.TrainPP != "", "train_pp")+" and "+specSource(a.EvalPP != "", "eval_pp"))
+	}
+	return nil
+}
+
+func specSource(set bool, key string) string {
+	if set {
+		return "augment." + key
+	}
+	return "augment.mean/std"
 }

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/tfvision/tfvision/augment"
 )
 
 func writeYAML(t *testing.T, body string) string {
@@ -119,5 +121,68 @@ func TestSliceValuesFromSet(t *testing.T) {
 	}
 	if len(cfg.Augment.Mean) != 3 || cfg.Augment.Mean[2] != 0.5 {
 		t.Errorf("augment.mean = %v, want [0.5 0.5 0.5]", cfg.Augment.Mean)
+	}
+}
+
+// train_pp / eval_pp: validated by building them, errors named by key; a per-image key
+// made dead by a spec must stay at its default; train and eval must normalise alike.
+func TestAugmentSpecs(t *testing.T) {
+	cfg, err := Load(Source{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts, err := cfg.Augment.TrainSpec(cfg.Model.ImageSize)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const wantTrain = "rrc(224, scale=(0.08,1), ratio=(0.75,1.3333333333333333), interp=bicubic)|flip(0.5)|" +
+		"randaug('rand-m9-mstd0.5-inc1')|normalise(mean=(0.485,0.456,0.406), std=(0.229,0.224,0.225))|erase(0.25)"
+	if ts != wantTrain {
+		t.Errorf("default train spec %s", ts)
+	}
+	es, _ := cfg.Augment.EvalSpec(cfg.Model.ImageSize)
+	if es != "resize(256, interp=bicubic)|center_crop(224)|normalise(mean=(0.485,0.456,0.406), std=(0.229,0.224,0.225))" {
+		t.Errorf("default eval spec %s", es)
+	}
+
+	const hand = "rrc(scale=(0.08,1))|flip|randaug(2,9,mstd=0.5,inc=1)|erase(0.25)"
+	cfg, err = Load(Source{Sets: []string{"augment.train_pp=" + hand, "augment.eval_pp=resize(240)|center_crop"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ts, _ := cfg.Augment.TrainSpec(224); ts != hand {
+		t.Errorf("train_pp not used: %s", ts)
+	}
+	if es, _ := cfg.Augment.EvalSpec(224); es != "resize(240)|center_crop" {
+		t.Errorf("eval_pp not used: %s", es)
+	}
+	// The 384 fine-tuning config normalises with 0.5: train_pp alone must say so too.
+	if _, err := Load(Source{File: "vit-b-384-finetune", Sets: []string{"augment.train_pp=rrc|flip|normalise(mean=(0.5,0.5,0.5), std=(0.5,0.5,0.5))"}}); err != nil {
+		t.Errorf("finetune config with a matching train_pp: %v", err)
+	}
+
+	for _, tc := range []struct {
+		sets []string
+		want string
+	}{
+		{[]string{"augment.train_pp=rrc(224)|flip|randaug(2,x)"},
+			`augment.train_pp: op 3 "randaug(2,x)" (column 25): argument 2 (m): want a number, got x`},
+		{[]string{"augment.train_pp=rrc|blur"}, `augment.train_pp: op 2 "blur" (column 5): unknown op "blur" (registered: ` + strings.Join(augment.Registered(), ", ") + ")"},
+		{[]string{"augment.train_pp=rrc(192)"}, "augment.train_pp: op 1 \"rrc(192)\" (column 1): output size 192, but the transform must output 224"},
+		{[]string{"augment.eval_pp=resize(256)"}, "augment.eval_pp: column 12: resize must be followed by center_crop"},
+		{[]string{"augment.train_pp=rrc|flip", "augment.hflip=0"},
+			"augment.hflip = 0, but augment.train_pp replaces it (default 0.5): put the value in the spec, or leave the key at its default"},
+		{[]string{"augment.train_pp=rrc", "augment.rand_augment="}, `augment.rand_augment = "", but augment.train_pp replaces it`},
+		{[]string{"augment.eval_pp=resize(256)|center_crop", "augment.crop_pct=1"}, "augment.crop_pct = 1, but augment.eval_pp replaces it"},
+		{[]string{"augment.train_pp=rrc", "augment.eval_pp=resize(256)|center_crop", "augment.interpolation=bilinear"},
+			"augment.interpolation = bilinear, but augment.train_pp and augment.eval_pp replace it (default bicubic)"},
+		{[]string{"augment.train_pp=rrc", "augment.mean=0.5,0.5,0.5"},
+			"augment: train normalises with mean [0.485 0.456 0.406] std [0.229 0.224 0.225] but eval with mean [0.5 0.5 0.5] std [0.229 0.224 0.225] (from augment.train_pp and augment.mean/std)"},
+		{[]string{"augment.rand_augment=rand-q9"}, `augment.rand_augment = "rand-q9": randaugment spec "rand-q9"`},
+	} {
+		_, err := Load(Source{Sets: tc.sets})
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v:\n  got  %v\n  want %s", tc.sets, err, tc.want)
+		}
 	}
 }
