@@ -156,6 +156,11 @@ func TestAugmentSpecs(t *testing.T) {
 	if es, _ := cfg.Augment.EvalSpec(224); es != "resize(240)|center_crop" {
 		t.Errorf("eval_pp not used: %s", es)
 	}
+	// The README's example, through YAML.
+	readme := "augment:\n  train_pp: \"rrc(scale=(0.08,1))|flip|randaug(2, 9, mstd=0.5, inc=1)|erase(0.25)\"\n  eval_pp: \"resize(256)|center_crop(224)\"\n"
+	if cfg, err := Load(Source{File: writeYAML(t, readme)}); err != nil || cfg.Augment.EvalPP != "resize(256)|center_crop(224)" {
+		t.Errorf("README example: %v, eval_pp %q", err, cfg.Augment.EvalPP)
+	}
 	// The 384 fine-tuning config normalises with 0.5: train_pp alone must say so too.
 	if _, err := Load(Source{File: "vit-b-384-finetune", Sets: []string{"augment.train_pp=rrc|flip|normalise(mean=(0.5,0.5,0.5), std=(0.5,0.5,0.5))"}}); err != nil {
 		t.Errorf("finetune config with a matching train_pp: %v", err)
