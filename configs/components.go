@@ -37,31 +37,76 @@ func (c Config) Interp() (augment.Interpolation, error) {
 	return interp, nil
 }
 
-// TrainTransform is the per-image training transform of the augment section.
-func (c Config) TrainTransform() (*augment.Train, error) {
+// TrainSpec is the training transform as an augment op spec: augment.train_pp, or the
+// per-image keys written as one (augment.TrainConfig.Spec), which builds what the keys
+// always built, bit for bit.
+func (c Config) TrainSpec() (string, error) {
 	a := c.Augment
+	if a.TrainPP != "" {
+		return a.TrainPP, nil
+	}
 	interp, err := c.Interp()
 	if err != nil {
-		return nil, err
+		return "", err
 	}
 	if len(a.Scale) != 2 || len(a.Ratio) != 2 {
-		return nil, fmt.Errorf("augment.scale = %v, augment.ratio = %v: each needs exactly 2 numbers", a.Scale, a.Ratio)
+		return "", fmt.Errorf("augment.scale = %v, augment.ratio = %v: each needs exactly 2 numbers", a.Scale, a.Ratio)
 	}
-	return augment.NewTrain(augment.TrainConfig{Size: c.Model.ImageSize, Scale: [2]float64{a.Scale[0], a.Scale[1]},
+	return augment.TrainConfig{Size: c.Model.ImageSize, Scale: [2]float64{a.Scale[0], a.Scale[1]},
 		Ratio: [2]float64{a.Ratio[0], a.Ratio[1]}, Interp: interp, HFlip: a.HFlip, RandAugment: a.RandAugment,
-		ReProb: a.ReProb, Mean: vec3(a.Mean), Std: vec3(a.Std)})
+		ReProb: a.ReProb, Mean: vec3(a.Mean), Std: vec3(a.Std)}.Spec(), nil
 }
 
-// EvalTransform is the eval transform of a run: resize the short side to
-// ⌊size/crop_pct⌋, center crop, normalise. Validation during training, eval and predict
-// all use it, so they agree on preprocessing.
-func (c Config) EvalTransform() (*augment.Eval, error) {
-	interp, err := c.Interp()
+// TrainTransform is the per-image training transform of the augment section, built
+// from TrainSpec.
+func (c Config) TrainTransform() (*augment.Train, error) {
+	spec, err := c.TrainSpec()
 	if err != nil {
 		return nil, err
 	}
-	return augment.NewEval(augment.EvalConfig{Size: c.Model.ImageSize, CropPct: c.Augment.CropPct,
-		Interp: interp, Mean: vec3(c.Augment.Mean), Std: vec3(c.Augment.Std)})
+	t, err := augment.NewTrainSpec(spec, c.Model.ImageSize)
+	if err != nil {
+		if c.Augment.TrainPP != "" {
+			return nil, fmt.Errorf("augment.train_pp: %w", err)
+		}
+		return nil, fmt.Errorf("augment: the per-image keys as a spec, %q: %w", spec, err)
+	}
+	return t, nil
+}
+
+// EvalSpec is the eval transform as an augment op spec: augment.eval_pp, or the keys
+// written as one (augment.EvalConfig.Spec): resize the short side to ⌊size/crop_pct⌋,
+// center crop, normalise.
+func (c Config) EvalSpec() (string, error) {
+	if c.Augment.EvalPP != "" {
+		return c.Augment.EvalPP, nil
+	}
+	interp, err := c.Interp()
+	if err != nil {
+		return "", err
+	}
+	if !(c.Augment.CropPct > 0 && c.Augment.CropPct <= 1) {
+		return "", fmt.Errorf("augment.crop_pct = %g: must be in (0, 1]", c.Augment.CropPct)
+	}
+	return augment.EvalConfig{Size: c.Model.ImageSize, CropPct: c.Augment.CropPct,
+		Interp: interp, Mean: vec3(c.Augment.Mean), Std: vec3(c.Augment.Std)}.Spec(), nil
+}
+
+// EvalTransform is the eval transform of a run, built from EvalSpec. Validation during
+// training, eval and predict all use it, so they agree on preprocessing.
+func (c Config) EvalTransform() (*augment.Eval, error) {
+	spec, err := c.EvalSpec()
+	if err != nil {
+		return nil, err
+	}
+	e, err := augment.NewEvalSpec(spec, c.Model.ImageSize)
+	if err != nil {
+		if c.Augment.EvalPP != "" {
+			return nil, fmt.Errorf("augment.eval_pp: %w", err)
+		}
+		return nil, fmt.Errorf("augment: the eval keys as a spec, %q: %w", spec, err)
+	}
+	return e, nil
 }
 
 // Mixer is the batch-level Mixup/CutMix of the augment section; nil when neither is on

@@ -74,7 +74,7 @@ type Data struct {
 //
 // The per-image transforms are op specs (package augment's doc has the grammar and the
 // ops): train_pp and eval_pp, big_vision style, or when "" (the default) the per-image
-// keys written as a spec (TrainSpec, EvalSpec), so configs without them build what they
+// keys written as a spec (Config.TrainSpec, EvalSpec), so configs without them build what they
 // always did, bit for bit. Mixup, cutmix, mix_prob, switch_prob and label_smoothing stay
 // keys and are not ops: they mix images and relabel across a batch, not within one
 // image.
@@ -245,7 +245,7 @@ func (c Config) Validate() error {
 	if a.CropPct <= 0 || a.CropPct > 1 {
 		return fmt.Errorf("augment.crop_pct = %g: must be in (0, 1]", a.CropPct)
 	}
-	if err := a.validateSpecs(c.Model.ImageSize); err != nil {
+	if err := c.validateSpecs(); err != nil {
 		return err
 	}
 	o := c.Optim
@@ -299,61 +299,12 @@ func (c Config) Validate() error {
 	return nil
 }
 
-// TrainSpec is the training transform's op spec for imageSize pixels: train_pp, or the
-// per-image keys written as one (augment.TrainConfig.Spec).
-func (a Augment) TrainSpec(imageSize int) (string, error) {
-	if a.TrainPP != "" {
-		return a.TrainPP, nil
-	}
-	interp, mean, std, err := a.shared()
-	if err != nil {
-		return "", err
-	}
-	if len(a.Scale) != 2 || len(a.Ratio) != 2 {
-		return "", fmt.Errorf("augment.scale = %v, augment.ratio = %v: need 2 numbers each", a.Scale, a.Ratio)
-	}
-	return augment.TrainConfig{Size: imageSize, Scale: [2]float64{a.Scale[0], a.Scale[1]},
-		Ratio: [2]float64{a.Ratio[0], a.Ratio[1]}, Interp: interp, HFlip: a.HFlip, RandAugment: a.RandAugment,
-		ReProb: a.ReProb, Mean: mean, Std: std}.Spec(), nil
-}
-
-// EvalSpec is the eval transform's op spec for imageSize pixels: eval_pp, or the keys
-// written as one (augment.EvalConfig.Spec: resize ⌊size/crop_pct⌋, center crop).
-func (a Augment) EvalSpec(imageSize int) (string, error) {
-	if a.EvalPP != "" {
-		return a.EvalPP, nil
-	}
-	interp, mean, std, err := a.shared()
-	if err != nil {
-		return "", err
-	}
-	if !(a.CropPct > 0 && a.CropPct <= 1) {
-		return "", fmt.Errorf("augment.crop_pct = %g: must be in (0, 1]", a.CropPct)
-	}
-	return augment.EvalConfig{Size: imageSize, CropPct: a.CropPct, Interp: interp, Mean: mean, Std: std}.Spec(), nil
-}
-
-// shared converts the keys both default specs read.
-func (a Augment) shared() (interp augment.Interpolation, mean, std [3]float32, err error) {
-	interp, err = augment.ParseInterpolation(a.Interpolation)
-	if err != nil {
-		return interp, mean, std, fmt.Errorf("augment.interpolation: %w", err)
-	}
-	if len(a.Mean) != 3 || len(a.Std) != 3 {
-		return interp, mean, std, fmt.Errorf("augment.mean = %v, augment.std = %v: need 3 numbers each", a.Mean, a.Std)
-	}
-	for i := range 3 {
-		mean[i], std[i] = float32(a.Mean[i]), float32(a.Std[i])
-	}
-	return interp, mean, std, nil
-}
-
 // validateSpecs builds both transforms, so a bad spec or rand_augment string fails at
 // load time with its key, and refuses a per-image key that a spec has made dead while
 // it differs from its default: precedence would silently drop it (hflip: 0 next to a
 // train_pp with flip), and the spec is where the value belongs.
-func (a Augment) validateSpecs(imageSize int) error {
-	d := Default().Augment
+func (c Config) validateSpecs() error {
+	a, d := c.Augment, Default().Augment
 	keys := []struct {
 		key         string
 		changed     bool
@@ -390,27 +341,13 @@ func (a Augment) validateSpecs(imageSize int) error {
 			return fmt.Errorf("augment.rand_augment = %q: %w", a.RandAugment, err)
 		}
 	}
-	trainSpec, err := a.TrainSpec(imageSize)
+	tr, err := c.TrainTransform()
 	if err != nil {
 		return err
 	}
-	tr, err := augment.NewTrainSpec(trainSpec, imageSize)
-	if err != nil {
-		if a.TrainPP != "" {
-			return fmt.Errorf("augment.train_pp: %w", err)
-		}
-		return fmt.Errorf("augment: the per-image keys as a spec, %q: %w", trainSpec, err)
-	}
-	evalSpec, err := a.EvalSpec(imageSize)
+	ev, err := c.EvalTransform()
 	if err != nil {
 		return err
-	}
-	ev, err := augment.NewEvalSpec(evalSpec, imageSize)
-	if err != nil {
-		if a.EvalPP != "" {
-			return fmt.Errorf("augment.eval_pp: %w", err)
-		}
-		return fmt.Errorf("augment: the eval keys as a spec, %q: %w", evalSpec, err)
 	}
 	tm, ts := tr.Normalisation()
 	em, es := ev.Normalisation()

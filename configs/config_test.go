@@ -131,7 +131,7 @@ func TestAugmentSpecs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts, err := cfg.Augment.TrainSpec(cfg.Model.ImageSize)
+	ts, err := cfg.TrainSpec()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +140,7 @@ func TestAugmentSpecs(t *testing.T) {
 	if ts != wantTrain {
 		t.Errorf("default train spec %s", ts)
 	}
-	es, _ := cfg.Augment.EvalSpec(cfg.Model.ImageSize)
+	es, _ := cfg.EvalSpec()
 	if es != "resize(256, interp=bicubic)|center_crop(224)|normalise(mean=(0.485,0.456,0.406), std=(0.229,0.224,0.225))" {
 		t.Errorf("default eval spec %s", es)
 	}
@@ -150,10 +150,10 @@ func TestAugmentSpecs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ts, _ := cfg.Augment.TrainSpec(224); ts != hand {
+	if ts, _ := cfg.TrainSpec(); ts != hand {
 		t.Errorf("train_pp not used: %s", ts)
 	}
-	if es, _ := cfg.Augment.EvalSpec(224); es != "resize(240)|center_crop" {
+	if es, _ := cfg.EvalSpec(); es != "resize(240)|center_crop" {
 		t.Errorf("eval_pp not used: %s", es)
 	}
 	// The README's example, through YAML.
