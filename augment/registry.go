@@ -14,7 +14,9 @@ import (
 // geometry and the normalisation (RandAugment, or any op a user registers). It changes
 // img in place and draws every random choice from rng, so a sample's augmentation stays
 // reproducible. It never sees the floats the transform finally writes, so it does not
-// depend on how the output is encoded.
+// depend on how the output is encoded. The loader's workers share one transform, so
+// Apply is called concurrently: keep per-call state local (img and rng are the call's
+// own).
 type ImageOp interface {
 	Apply(img *image.NRGBA, rng *rand.Rand)
 }
