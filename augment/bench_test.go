@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/disintegration/imaging"
+	"github.com/tfvision/tfvision/internal/cputime"
 )
 
 // The benchmarks use a synthetic 500×375 4:2:0 *image.YCbCr (the median
@@ -15,7 +16,7 @@ func benchTransform(b *testing.B, tr transform) {
 	h, w := tr.Size()
 	dst := make([]float32, h*w*3)
 	b.ReportAllocs()
-	c0 := processCPUTime()
+	c0 := cputime.Seconds()
 	for i := 0; b.Loop(); i++ {
 		if err := tr.Apply(img, newRNG(uint64(i)), dst); err != nil {
 			b.Fatal(err)
@@ -26,10 +27,10 @@ func benchTransform(b *testing.B, tr transform) {
 
 // report adds images/s (wall) and CPU ns per image (robust to other load;
 // run with -cpu 1 for per-core numbers).
-func report(b *testing.B, cpu0 int64) {
+func report(b *testing.B, cpu0 float64) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "img/s")
-	if c := processCPUTime() - cpu0; c > 0 {
-		b.ReportMetric(float64(c)/float64(b.N), "cpu-ns/op")
+	if c := cputime.Seconds() - cpu0; c > 0 {
+		b.ReportMetric(c*1e9/float64(b.N), "cpu-ns/op")
 	}
 }
 
@@ -64,7 +65,7 @@ func BenchmarkImagingPath(b *testing.B) {
 	cfg := DefaultTrainConfig()
 	b.Run("train", func(b *testing.B) {
 		b.ReportAllocs()
-		c0 := processCPUTime()
+		c0 := cputime.Seconds()
 		for i := 0; b.Loop(); i++ {
 			rng := newRNG(uint64(i))
 			box := SampleRRCBox(500, 375, cfg.Scale, cfg.Ratio, rng)
@@ -78,7 +79,7 @@ func BenchmarkImagingPath(b *testing.B) {
 	})
 	b.Run("eval", func(b *testing.B) {
 		b.ReportAllocs()
-		c0 := processCPUTime()
+		c0 := cputime.Seconds()
 		for b.Loop() {
 			out := imaging.CropCenter(imaging.Resize(img, 0, 256, imaging.CatmullRom), 224, 224)
 			nm.normalizeNRGBA(out, dst)

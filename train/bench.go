@@ -13,6 +13,7 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 
+	"github.com/tfvision/tfvision/internal/cputime"
 	"github.com/tfvision/tfvision/internal/livevars"
 	"github.com/tfvision/tfvision/vision"
 )
@@ -129,11 +130,11 @@ func BenchModel(backend compute.Backend, cfg vision.Config, opts BenchOptions) (
 	}
 	var times, cpus []float64
 	for i := 0; i < opts.Warmup+opts.Steps; i++ {
-		start, cpu0 := time.Now(), processCPUSeconds()
+		start, cpu0 := time.Now(), cputime.Seconds()
 		if err := run(); err != nil {
 			return res, err
 		}
-		sec, cpu := time.Since(start).Seconds(), processCPUSeconds()-cpu0
+		sec, cpu := time.Since(start).Seconds(), cputime.Seconds()-cpu0
 		if i == 0 {
 			res.CompileSec = sec
 		}

@@ -184,8 +184,9 @@ func newBenchDataCmd() *cobra.Command {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "data: %s (%s layout); JPEG decoder: %s\n", ds.Root, ds.Layout, decode.JPEGDecoder())
-			fmt.Fprintf(cmd.OutOrStdout(), "%d images in %.2fs: %.1f images/s, %.1f images/s per worker (%d workers, %d px, %s transform)\n",
-				res.Images, res.Seconds, res.ImagesPerSec, res.PerWorker, workers, cfg.Model.ImageSize, map[bool]string{true: "train", false: "eval"}[trainMode])
+			fmt.Fprintf(cmd.OutOrStdout(), "%d images in %.2fs: %.1f images/s, %.1f images/s per worker (%d workers, %d px, %s transform); %.1f images per CPU-second, peak heap %.0f MB\n",
+				res.Images, res.Seconds, res.ImagesPerSec, res.PerWorker, workers, cfg.Model.ImageSize, map[bool]string{true: "train", false: "eval"}[trainMode],
+				res.ImagesPerCPUSec, float64(res.PeakHeapBytes)/(1<<20))
 			return writeJSON(jsonPath, res)
 		},
 	}

@@ -236,7 +236,7 @@ func scaledDim(d, n int) int { return (d*n + 7) / 8 }
 // (0,0). The common cases have direct loops; draw.Draw handles the rest.
 func toRGBA(src image.Image) *image.RGBA {
 	b := src.Bounds()
-	dst := image.NewRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
+	dst := newRGBA(b.Dx(), b.Dy()) // every case below writes every byte
 	w, h := b.Dx(), b.Dy()
 	switch s := src.(type) {
 	case *image.YCbCr:

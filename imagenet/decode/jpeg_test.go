@@ -536,3 +536,34 @@ func TestRecycledPixelsAreOverwritten(t *testing.T) {
 		Recycle(got)
 	}
 }
+
+// TestRecycledPixelsStdPaths: the standard-library paths (JPEG via YCbCr, PNG with
+// transparency via draw) also overwrite every byte of recycled memory.
+func TestRecycledPixelsStdPaths(t *testing.T) {
+	src := image.NewNRGBA(image.Rect(0, 0, 40, 30))
+	for i := range src.Pix {
+		src.Pix[i] = uint8(i * 7)
+	}
+	for _, c := range []struct {
+		name string
+		data []byte
+	}{{"jpeg", jpegBytes(t, src)}, {"png-alpha", pngBytes(t, src)}} {
+		fresh, _, _, _, err := decodeBytesSized(c.data, Options{}, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := append([]byte(nil), fresh.(*image.RGBA).Pix...)
+		junk := newRGBA(50, 40)
+		for i := range junk.Pix {
+			junk.Pix[i] = 0xA5
+		}
+		Recycle(junk)
+		got, _, _, _, err := decodeBytesSized(c.data, Options{}, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got.(*image.RGBA).Pix, want) {
+			t.Errorf("%s: a decode into recycled memory differs from a fresh one", c.name)
+		}
+	}
+}

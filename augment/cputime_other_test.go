@@ -1,5 +1,0 @@
-//go:build !unix
-
-package augment
-
-func processCPUTime() int64 { return 0 }
