@@ -67,6 +67,10 @@ type Data struct {
 	// ShuffleBuffer is the shuffle buffer, in images, when reading packed shards
 	// (0 = 2048); folders are shuffled whole.
 	ShuffleBuffer int `mapstructure:"shuffle_buffer" yaml:"shuffle_buffer" json:"shuffle_buffer"`
+	// FloatBatches makes the loaders normalise (and training mix) on the host and send
+	// float32 batches, as before 8-bit batches were the default: these are 4× the bytes, and
+	// erased boxes hold timm's unclipped N(0,1) noise instead of 8-bit noise.
+	FloatBatches bool `mapstructure:"float_batches" yaml:"float_batches" json:"float_batches"`
 }
 
 // Augment is the train and eval transform (timm semantics).

@@ -212,13 +212,22 @@ func (r *runner) loop(ctx context.Context) (Summary, error) {
 // microBatch turns a loader batch into model inputs: soft targets (Mixup/CutMix or
 // smoothed one-hots) and the padding mask. Mixing draws from a generator seeded by
 // (seed, epoch, micro-step), so a resumed run mixes exactly as the original would have.
+// An 8-bit batch is mixed in the step graph, from the same draws (augment.Mixer.Plan).
 func (r *runner) microBatch(b imagenet.Batch, epoch, microStep int) MicroBatch {
 	c := r.cfg.Model
 	n := len(b.Labels)
 	var targets []float32
+	var plan augment.MixPlan
+	if b.Pixels != nil {
+		plan = augment.NoMixPlan(n, c.ImageSize, c.ImageSize)
+	}
 	if r.mix != nil {
 		rng := imagenet.SampleRNG(r.cfg.Seed^mixSeed, epoch, microStep)
-		targets, _ = r.mix.Apply(b.Images, b.Labels, b.Valid, n, c.ImageSize, c.ImageSize, rng)
+		if b.Pixels != nil {
+			targets, _, plan = r.mix.Plan(b.Labels, b.Valid, n, c.ImageSize, c.ImageSize, rng)
+		} else {
+			targets, _ = r.mix.Apply(b.Images, b.Labels, b.Valid, n, c.ImageSize, c.ImageSize, rng)
+		}
 	} else {
 		targets = augment.SmoothLabels(b.Labels, c.NumClasses, r.cfg.Augment.LabelSmoothing)
 	}
@@ -227,6 +236,9 @@ func (r *runner) microBatch(b imagenet.Batch, epoch, microStep int) MicroBatch {
 		if b.Indices[i] >= 0 {
 			weights[i] = 1
 		}
+	}
+	if b.Pixels != nil {
+		return PixelMicroBatch(b.Pixels, n, c.ImageSize, c.ImageSize, plan, targets, weights, c.NumClasses)
 	}
 	return MicroBatch{
 		Images:  tensors.FromFlatDataAndDimensions(b.Images, n, c.ImageSize, c.ImageSize, c.Channels),

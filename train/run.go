@@ -82,6 +82,7 @@ type runner struct {
 	classes                []imagenet.Class
 	evalStore              *model.Store
 	predictor              *eval.Predictor
+	evalNorm               vision.PixelNorm // the eval transform's, for 8-bit validation batches
 
 	dir, ckptDir string
 	metrics      *metricsLog
@@ -181,7 +182,7 @@ func (r *runner) setup() error {
 	r.trainLoader, err = imagenet.NewLoader(trainSplit, imagenet.LoaderConfig{BatchSize: micro, Workers: cfg.Data.Workers,
 		Prefetch: prefetch, Seed: cfg.Seed, Shuffle: true, Repeats: cfg.Data.Repeats, DropLast: true, Transform: tt,
 		MaxPixels: cfg.Data.MaxPixels, ShardIndex: cfg.Data.ShardIndex, ShardCount: cfg.Data.ShardCount,
-		ShuffleBuffer: cfg.Data.ShuffleBuffer})
+		ShuffleBuffer: cfg.Data.ShuffleBuffer, Pixels: !cfg.Data.FloatBatches})
 	if err != nil {
 		return fmt.Errorf("train loader: %w", err)
 	}
@@ -204,10 +205,12 @@ func (r *runner) setup() error {
 		}
 		r.evalBatch = evalBatch
 		r.valLoader, err = imagenet.NewLoader(valSplit, imagenet.LoaderConfig{BatchSize: evalBatch, Workers: cfg.Data.Workers,
-			Prefetch: cfg.Data.Prefetch, Seed: cfg.Seed, Transform: et, NoSubstitute: true, MaxPixels: cfg.Data.MaxPixels})
+			Prefetch: cfg.Data.Prefetch, Seed: cfg.Seed, Transform: et, NoSubstitute: true, MaxPixels: cfg.Data.MaxPixels,
+			Pixels: !cfg.Data.FloatBatches})
 		if err != nil {
 			return fmt.Errorf("val loader: %w", err)
 		}
+		r.evalNorm = PixelNormOf(et.Config().Mean, et.Config().Std)
 		r.printf("validation: %d images\n", valSplit.Len())
 	}
 	if r.mix, err = cfg.Mixer(); err != nil {
@@ -242,6 +245,7 @@ func (r *runner) setup() error {
 	if r.stepper, err = NewStepper(r.backend, r.model, r.store, opt, r.microPerStep); err != nil {
 		return err
 	}
+	r.stepper.PixelNorm = PixelNormOf(tt.Config().Mean, tt.Config().Std)
 	if d := r.stepper.Devices(); d > 1 {
 		r.printf("data parallel over %d devices: global batch %d, %d per device per micro-step\n", d, cfg.Optim.BatchSize, micro/d)
 	}
@@ -270,6 +274,7 @@ func (r *runner) setup() error {
 		if r.predictor, err = eval.NewPredictor(r.backend, r.model, r.evalStore, r.evalBatch); err != nil {
 			return err
 		}
+		r.predictor.PixelNorm = r.evalNorm
 	}
 	if err := os.WriteFile(filepath.Join(r.dir, "config.yaml"), yamlBytes, 0o644); err != nil {
 		return fmt.Errorf("save config: %w", err)

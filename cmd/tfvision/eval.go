@@ -16,6 +16,7 @@ import (
 	"github.com/tfvision/tfvision/eval"
 	"github.com/tfvision/tfvision/imagenet"
 	"github.com/tfvision/tfvision/run"
+	"github.com/tfvision/tfvision/train"
 	"github.com/tfvision/tfvision/vision"
 )
 
@@ -99,7 +100,7 @@ absolute --data path), e.g. imported timm weights evaluated beside a trained run
 				workers = runtime.NumCPU()
 			}
 			loader, err := imagenet.NewLoader(split, imagenet.LoaderConfig{BatchSize: batch, Workers: workers, Prefetch: 4, Transform: tf, NoSubstitute: true,
-				RecordFailures: true, MaxPixels: runMaxPixels(loaded.Config, maxPix)})
+				RecordFailures: true, MaxPixels: runMaxPixels(loaded.Config, maxPix), Pixels: !loaded.Config.Data.FloatBatches})
 			if err != nil {
 				return err
 			}
@@ -109,6 +110,7 @@ absolute --data path), e.g. imported timm weights evaluated beside a trained run
 			}
 			defer p.Finalize()
 			p.AfterBatch = evalAfterBatch
+			p.PixelNorm = train.PixelNormOf(tf.Config().Mean, tf.Config().Std)
 			res, err := eval.EvaluateWith(cmd.Context(), p, loader, ds.Classes, opts)
 			if err != nil {
 				if res.Partial { // Ctrl-C: say what was done, never as the result; no --json

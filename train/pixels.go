@@ -1,0 +1,88 @@
+package train
+
+import (
+	"fmt"
+
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/shapes"
+	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+
+	"github.com/tfvision/tfvision/augment"
+	"github.com/tfvision/tfvision/vision"
+)
+
+// Steps on 8-bit pixels. The loader's batches stay uint8 up to the device, a quarter of the
+// bytes of normalised floats; the step graph normalises them and applies the batch's
+// Mixup/CutMix (vision.PixelsToImages) before the model. The soft targets are still built on
+// the host, from the same draws (augment.Mixer.Plan), so a run mixes as the float path does.
+
+func (s *Stepper) fusedPixelsGraph(scope *model.Scope, pixels, partner, mix, targets, weights, lr *Node) (*Node, *Node) {
+	images := vision.PixelsToImages(pixels, partner, mix, s.PixelNorm)
+	return s.fusedGraph(scope, images, targets, weights, lr)
+}
+
+func (s *Stepper) microPixelsGraph(scope *model.Scope, pixels, partner, mix, targets, weights *Node) *Node {
+	images := vision.PixelsToImages(pixels, partner, mix, s.PixelNorm)
+	return s.microGraph(scope, images, targets, weights)
+}
+
+// PixelNormOf is the in-graph normalisation matching a transform's mean and std.
+func PixelNormOf(mean, std [3]float32) vision.PixelNorm {
+	scale, bias := augment.NormalizeAffine(mean, std)
+	return vision.PixelNorm{Scale: scale, Bias: bias}
+}
+
+// PixelMicroBatch makes a micro-batch of n images of h×w 8-bit pixels (HWC RGB) mixed per
+// plan, with soft targets [n, classes] and weights [n].
+func PixelMicroBatch(pixels []uint8, n, h, w int, plan augment.MixPlan, targets, weights []float32, classes int) MicroBatch {
+	mix := make([]float32, 0, 2*h*w)
+	mix = append(append(mix, plan.Self...), plan.Other...)
+	return MicroBatch{
+		Pixels:  tensors.FromFlatDataAndDimensions(pixels, n, h, w, 3),
+		Partner: tensors.FromFlatDataAndDimensions(plan.Partner, n),
+		Mix:     tensors.FromFlatDataAndDimensions(mix, 2, h, w),
+		Targets: tensors.FromFlatDataAndDimensions(targets, n, classes),
+		Weights: tensors.FromFlatDataAndDimensions(weights, n),
+	}
+}
+
+// isPixels tells the two kinds of micro-batch apart.
+func (mb MicroBatch) isPixels() bool { return mb.Pixels != nil }
+
+// args is the micro-batch's Exec arguments in graph order, and which are split over the
+// devices on their first axis (the mixing weights are the whole batch's: replicated).
+func (mb MicroBatch) args() (ts []*tensors.Tensor, batchMajor []bool) {
+	if mb.isPixels() {
+		return []*tensors.Tensor{mb.Pixels, mb.Partner, mb.Mix, mb.Targets, mb.Weights}, []bool{true, true, false, true, true}
+	}
+	return []*tensors.Tensor{mb.Images, mb.Targets, mb.Weights}, []bool{true, true, true}
+}
+
+// checkPixelInputs is checkMicro's shape check of a pixel micro-batch's own inputs.
+func (s *Stepper) checkPixelInputs(i, n int, mb MicroBatch) error {
+	if mb.Images != nil {
+		return fmt.Errorf("train step: micro-batch %d has both images and pixels", i)
+	}
+	if !s.PixelNorm.Valid() {
+		return fmt.Errorf("train step: micro-batch %d holds pixels but the Stepper has no PixelNorm", i)
+	}
+	c := s.Model.Config
+	for _, in := range []struct {
+		name string
+		t    *tensors.Tensor
+		want shapes.Shape
+	}{
+		{"partner", mb.Partner, shapes.Make(dtypes.Int32, n)},
+		{"mix", mb.Mix, shapes.Make(dtypes.Float32, 2, c.ImageSize, c.ImageSize)},
+	} {
+		if err := in.t.CheckValid(); err != nil {
+			return fmt.Errorf("train step: micro-batch %d %s: %w", i, in.name, err)
+		}
+		if got := in.t.Shape(); !got.Equal(in.want) {
+			return fmt.Errorf("train step: micro-batch %d %s have shape %s, want %s", i, in.name, got, in.want)
+		}
+	}
+	return nil
+}
