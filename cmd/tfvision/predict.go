@@ -13,6 +13,7 @@ import (
 	"github.com/tfvision/tfvision/eval"
 	"github.com/tfvision/tfvision/predict"
 	"github.com/tfvision/tfvision/run"
+	"github.com/tfvision/tfvision/train"
 )
 
 func newPredictCmd() *cobra.Command {
@@ -69,6 +70,9 @@ model) goes to stderr.`,
 				return err
 			}
 			defer p.Finalize()
+			if !loaded.Config.Data.FloatBatches {
+				p.PixelNorm = train.PixelNormOf(tf.Config().Mean, tf.Config().Std)
+			}
 			if workers <= 0 {
 				workers = runtime.NumCPU()
 			}

@@ -1,0 +1,76 @@
+package train
+
+import (
+	"context"
+	"math"
+	"path/filepath"
+	"testing"
+
+	"github.com/tfvision/tfvision/eval"
+	"github.com/tfvision/tfvision/imagenet"
+	"github.com/tfvision/tfvision/run"
+)
+
+// (e) Evaluating a trained fixture on 8-bit batches (the default) gives the top-1 of the
+// float path. The two see slightly different pixels (the float eval transform skips the
+// 8-bit rounding PIL does, at most half a level), so the loss may move in its last digits
+// but no prediction of this fixture flips.
+func TestEvalOnPixelsMatchesFloats(t *testing.T) {
+	b := goBackend(t)
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	writeTree(t, data, map[string]int{"train": 8, "val": 10})
+	out := filepath.Join(dir, "run")
+	// crop_pct 0.8 makes the eval transform resample (16 px images resized to 20, cropped to
+	// 16), so the two paths really see different pixels.
+	sum, err := Run(context.Background(), Options{Config: tinyConfig(t, data, out, "augment.crop_pct=0.8"), Backend: b})
+	if err != nil {
+		t.Fatal(err)
+	}
+	loaded, err := run.Load(b, out, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds, err := imagenet.Open(data, imagenet.Options{NoCache: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tf, err := loaded.Config.EvalTransform()
+	if err != nil {
+		t.Fatal(err)
+	}
+	evaluate := func(pixels bool) eval.Result {
+		p, err := eval.NewPredictor(b, loaded.Model, loaded.Store, 7)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer p.Finalize()
+		p.PixelNorm = PixelNormOf(tf.Config().Mean, tf.Config().Std)
+		l, err := imagenet.NewLoader(ds.Val, imagenet.LoaderConfig{BatchSize: 7, Workers: 2, Transform: tf, NoSubstitute: true, Pixels: pixels})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := eval.Evaluate(context.Background(), p, l, ds.Classes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	f, px := evaluate(false), evaluate(true)
+	t.Logf("floats: top-1 %.2f%% loss %.6f; pixels: top-1 %.2f%% loss %.6f; the run's own validation %.2f%%", f.Top1, f.Loss, px.Top1, px.Loss, sum.ValTop1)
+	if f.Images != 30 || px.Images != 30 {
+		t.Fatalf("%d and %d images evaluated, want 30", f.Images, px.Images)
+	}
+	if f.Top1 != px.Top1 || f.Top5 != px.Top5 {
+		t.Errorf("top-1/top-5 %v/%v on floats, %v/%v on pixels", f.Top1, f.Top5, px.Top1, px.Top5)
+	}
+	if px.Top1 != sum.ValTop1 {
+		t.Errorf("the run validated at top-1 %v, its checkpoint evaluates at %v", sum.ValTop1, px.Top1)
+	}
+	if math.Abs(f.Loss-px.Loss) > 1e-3 {
+		t.Errorf("loss %.6f on floats, %.6f on pixels", f.Loss, px.Loss)
+	}
+	if f.Top1 < 50 {
+		t.Errorf("top-1 %.2f%%: the fixture did not learn, the comparison says little", f.Top1)
+	}
+}
