@@ -217,14 +217,13 @@ func (r *runner) microBatch(b imagenet.Batch, epoch, microStep int) MicroBatch {
 	c := r.cfg.Model
 	n := len(b.Labels)
 	var targets []float32
-	var plan augment.MixPlan
-	if b.Pixels != nil {
-		plan = augment.NoMixPlan(n, c.ImageSize, c.ImageSize)
-	}
+	var plan *augment.MixPlan // nil: the step graph has no mixing ops
 	if r.mix != nil {
 		rng := imagenet.SampleRNG(r.cfg.Seed^mixSeed, epoch, microStep)
 		if b.Pixels != nil {
-			targets, _, plan = r.mix.Plan(b.Labels, b.Valid, n, c.ImageSize, c.ImageSize, rng)
+			var p augment.MixPlan
+			targets, _, p = r.mix.Plan(b.Labels, b.Valid, n, c.ImageSize, c.ImageSize, rng)
+			plan = &p
 		} else {
 			targets, _ = r.mix.Apply(b.Images, b.Labels, b.Valid, n, c.ImageSize, c.ImageSize, rng)
 		}

@@ -18,14 +18,20 @@ import (
 // Mixup/CutMix (vision.PixelsToImages) before the model. The soft targets are still built on
 // the host, from the same draws (augment.Mixer.Plan), so a run mixes as the float path does.
 
-func (s *Stepper) fusedPixelsGraph(scope *model.Scope, pixels, partner, mix, targets, weights, lr *Node) (*Node, *Node) {
-	images := vision.PixelsToImages(pixels, partner, mix, s.PixelNorm)
-	return s.fusedGraph(scope, images, targets, weights, lr)
+func (s *Stepper) fusedPixelsGraph(scope *model.Scope, pixels, targets, weights, lr *Node) (*Node, *Node) {
+	return s.fusedGraph(scope, vision.PixelsToImages(pixels, nil, nil, s.PixelNorm), targets, weights, lr)
 }
 
-func (s *Stepper) microPixelsGraph(scope *model.Scope, pixels, partner, mix, targets, weights *Node) *Node {
-	images := vision.PixelsToImages(pixels, partner, mix, s.PixelNorm)
-	return s.microGraph(scope, images, targets, weights)
+func (s *Stepper) microPixelsGraph(scope *model.Scope, pixels, targets, weights *Node) *Node {
+	return s.microGraph(scope, vision.PixelsToImages(pixels, nil, nil, s.PixelNorm), targets, weights)
+}
+
+func (s *Stepper) fusedMixGraph(scope *model.Scope, pixels, partner, mix, targets, weights, lr *Node) (*Node, *Node) {
+	return s.fusedGraph(scope, vision.PixelsToImages(pixels, partner, mix, s.PixelNorm), targets, weights, lr)
+}
+
+func (s *Stepper) microMixGraph(scope *model.Scope, pixels, partner, mix, targets, weights *Node) *Node {
+	return s.microGraph(scope, vision.PixelsToImages(pixels, partner, mix, s.PixelNorm), targets, weights)
 }
 
 // PixelNormOf is the in-graph normalisation matching a transform's mean and std.
@@ -34,30 +40,64 @@ func PixelNormOf(mean, std [3]float32) vision.PixelNorm {
 	return vision.PixelNorm{Scale: scale, Bias: bias}
 }
 
-// PixelMicroBatch makes a micro-batch of n images of h×w 8-bit pixels (HWC RGB) mixed per
-// plan, with soft targets [n, classes] and weights [n].
-func PixelMicroBatch(pixels []uint8, n, h, w int, plan augment.MixPlan, targets, weights []float32, classes int) MicroBatch {
-	mix := make([]float32, 0, 2*h*w)
-	mix = append(append(mix, plan.Self...), plan.Other...)
-	return MicroBatch{
+// PixelMicroBatch makes a micro-batch of n images of h×w 8-bit pixels (HWC RGB), mixed in
+// the graph per plan unless plan is nil (a run without Mixup/CutMix: no mixing ops at all),
+// with soft targets [n, classes] and weights [n].
+func PixelMicroBatch(pixels []uint8, n, h, w int, plan *augment.MixPlan, targets, weights []float32, classes int) MicroBatch {
+	mb := MicroBatch{
 		Pixels:  tensors.FromFlatDataAndDimensions(pixels, n, h, w, 3),
-		Partner: tensors.FromFlatDataAndDimensions(plan.Partner, n),
-		Mix:     tensors.FromFlatDataAndDimensions(mix, 2, h, w),
 		Targets: tensors.FromFlatDataAndDimensions(targets, n, classes),
 		Weights: tensors.FromFlatDataAndDimensions(weights, n),
 	}
+	if plan != nil {
+		mix := make([]float32, 0, 2*h*w)
+		mix = append(append(mix, plan.Self...), plan.Other...)
+		mb.Partner = tensors.FromFlatDataAndDimensions(plan.Partner, n)
+		mb.Mix = tensors.FromFlatDataAndDimensions(mix, 2, h, w)
+	}
+	return mb
 }
 
-// isPixels tells the two kinds of micro-batch apart.
+// The three kinds of micro-batch, each with its own step graphs.
+const (
+	floatInputs = iota
+	pixelInputs
+	mixedPixelInputs
+)
+
+func (mb MicroBatch) kind() int {
+	switch {
+	case mb.Pixels == nil:
+		return floatInputs
+	case mb.Partner == nil && mb.Mix == nil:
+		return pixelInputs
+	}
+	return mixedPixelInputs
+}
+
 func (mb MicroBatch) isPixels() bool { return mb.Pixels != nil }
 
 // args is the micro-batch's Exec arguments in graph order, and which are split over the
 // devices on their first axis (the mixing weights are the whole batch's: replicated).
 func (mb MicroBatch) args() (ts []*tensors.Tensor, batchMajor []bool) {
-	if mb.isPixels() {
+	switch mb.kind() {
+	case pixelInputs:
+		return []*tensors.Tensor{mb.Pixels, mb.Targets, mb.Weights}, []bool{true, true, true}
+	case mixedPixelInputs:
 		return []*tensors.Tensor{mb.Pixels, mb.Partner, mb.Mix, mb.Targets, mb.Weights}, []bool{true, true, false, true, true}
 	}
 	return []*tensors.Tensor{mb.Images, mb.Targets, mb.Weights}, []bool{true, true, true}
+}
+
+// execs are the step graphs (fused, micro) for micro-batches of kind k.
+func (s *Stepper) execs(k int) (fused, micro *model.Exec) {
+	switch k {
+	case pixelInputs:
+		return s.fusedPx, s.microPx
+	case mixedPixelInputs:
+		return s.fusedMix, s.microMix
+	}
+	return s.fused, s.micro
 }
 
 // checkPixelInputs is checkMicro's shape check of a pixel micro-batch's own inputs.
@@ -67,6 +107,9 @@ func (s *Stepper) checkPixelInputs(i, n int, mb MicroBatch) error {
 	}
 	if !s.PixelNorm.Valid() {
 		return fmt.Errorf("train step: micro-batch %d holds pixels but the Stepper has no PixelNorm", i)
+	}
+	if mb.kind() == pixelInputs {
+		return nil
 	}
 	c := s.Model.Config
 	for _, in := range []struct {

@@ -133,12 +133,24 @@ func TestPixelStepMatchesFloatStep(t *testing.T) {
 	labels := []int32{0, 1, 2, 0, 1, 0}
 	const valid = 5 // one padded row
 	weights := []float32{1, 1, 1, 1, 1, 0}
+	var mixed bool
 	micro := func(seed uint64, pixels bool) MicroBatch {
 		px := randomPixels(n, size, size, seed)
 		rng := rand.New(rand.NewPCG(seed, 3))
+		if !mixed { // a run without Mixup/CutMix: no mixing inputs nor ops in the pixel graph
+			targets := augment.SmoothLabels(labels, classes, 0.1)
+			if pixels {
+				return PixelMicroBatch(px, n, size, size, nil, targets, append([]float32(nil), weights...), classes)
+			}
+			img := make([]float32, len(px))
+			augment.NormalizePixels(px, mean, std, img)
+			return MicroBatch{Images: tensors.FromFlatDataAndDimensions(img, n, size, size, 3),
+				Targets: tensors.FromFlatDataAndDimensions(targets, n, classes),
+				Weights: tensors.FromFlatDataAndDimensions(append([]float32(nil), weights...), n)}
+		}
 		if pixels {
 			targets, _, plan := mixer.Plan(labels, valid, n, size, size, rng)
-			return PixelMicroBatch(px, n, size, size, plan, targets, append([]float32(nil), weights...), classes)
+			return PixelMicroBatch(px, n, size, size, &plan, targets, append([]float32(nil), weights...), classes)
 		}
 		img := make([]float32, len(px))
 		augment.NormalizePixels(px, mean, std, img)
@@ -177,19 +189,24 @@ func TestPixelStepMatchesFloatStep(t *testing.T) {
 		}
 		return losses, out
 	}
-	for _, accum := range []int{1, 2} {
+	for _, c := range []struct {
+		accum int
+		mixed bool
+	}{{1, true}, {2, true}, {1, false}, {2, false}} {
+		accum := c.accum
+		mixed = c.mixed
 		lf, wf := run(accum, false)
 		lp, wp := run(accum, true)
 		for i := range lf {
 			if math.Abs(lf[i]-lp[i]) > 1e-6*math.Abs(lf[i]) {
-				t.Fatalf("accum %d step %d: loss %.9g on floats, %.9g on pixels", accum, i, lf[i], lp[i])
+				t.Fatalf("accum %d mixed %v step %d: loss %.9g on floats, %.9g on pixels", accum, mixed, i, lf[i], lp[i])
 			}
 		}
-		t.Logf("accum %d: losses %v (floats) %v (pixels)", accum, lf, lp)
+		t.Logf("accum %d mixed %v: losses %v (floats) %v (pixels)", accum, mixed, lf, lp)
 		for p, a := range wf {
 			for i := range a {
 				if d := math.Abs(float64(a[i] - wp[p][i])); d > 1e-6 {
-					t.Fatalf("accum %d: %s[%d] = %v on floats, %v on pixels", accum, p, i, a[i], wp[p][i])
+					t.Fatalf("accum %d mixed %v: %s[%d] = %v on floats, %v on pixels", accum, mixed, p, i, a[i], wp[p][i])
 				}
 			}
 		}
@@ -202,7 +219,8 @@ func TestPreparePixelsChecks(t *testing.T) {
 	c := st.Model.Config
 	n, s := 2, c.ImageSize
 	good := func() MicroBatch {
-		return PixelMicroBatch(make([]uint8, n*s*s*3), n, s, s, augment.NoMixPlan(n, s, s), make([]float32, n*c.NumClasses), []float32{1, 1}, c.NumClasses)
+		plan := augment.NoMixPlan(n, s, s)
+		return PixelMicroBatch(make([]uint8, n*s*s*3), n, s, s, &plan, make([]float32, n*c.NumClasses), []float32{1, 1}, c.NumClasses)
 	}
 	if _, err := st.Prepare([]MicroBatch{good()}); err == nil {
 		t.Fatal("pixels accepted without a PixelNorm")
@@ -219,5 +237,12 @@ func TestPreparePixelsChecks(t *testing.T) {
 	}
 	if loss, _, err := st.StepPrepared(p, 1e-3); err != nil || math.IsNaN(loss) {
 		t.Fatalf("step on pixels: loss %v, %v", loss, err)
+	}
+	plain := PixelMicroBatch(make([]uint8, n*s*s*3), n, s, s, nil, make([]float32, n*c.NumClasses), []float32{1, 1}, c.NumClasses)
+	if _, err := st.Prepare([]MicroBatch{plain, good()}); err == nil {
+		t.Fatal("a step mixing plain and mixed pixel micro-batches accepted")
+	}
+	if loss, _, err := st.Step([]MicroBatch{plain}, 1e-3); err != nil || math.IsNaN(loss) {
+		t.Fatalf("step on unmixed pixels: loss %v, %v", loss, err)
 	}
 }

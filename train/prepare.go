@@ -24,7 +24,7 @@ import (
 type Prepared struct {
 	s      *Stepper
 	micro  []preparedMicro
-	pixels bool // the micro-batches hold 8-bit pixels (the pixel step graphs)
+	kind   int // of the micro-batches (all the same): which step graphs run them
 
 	mu   sync.Mutex
 	used bool
@@ -90,7 +90,7 @@ func (s *Stepper) prepare(micro []MicroBatch, own bool) (*Prepared, error) {
 	if err := s.checkMicro(micro); err != nil {
 		return nil, err
 	}
-	p := &Prepared{s: s, micro: make([]preparedMicro, len(micro)), pixels: micro[0].isPixels()}
+	p := &Prepared{s: s, micro: make([]preparedMicro, len(micro)), kind: micro[0].kind()}
 	ok := false
 	defer func() {
 		if !ok {
@@ -153,8 +153,8 @@ func (s *Stepper) checkMicro(micro []MicroBatch) error {
 		if mb.isPixels() {
 			imgName, images, channels = "pixels", mb.Pixels, 3
 		}
-		if mb.isPixels() != micro[0].isPixels() {
-			return fmt.Errorf("train step: micro-batch %d holds %s but micro-batch 0 does not", i, imgName)
+		if mb.kind() != micro[0].kind() {
+			return fmt.Errorf("train step: micro-batch %d and micro-batch 0 differ in kind (floats, pixels, or pixels with mixing)", i)
 		}
 		for _, in := range []struct {
 			name string
@@ -232,10 +232,7 @@ func (s *Stepper) StepPrepared(p *Prepared, lr float64) (loss, gradNorm float64,
 	}
 	defer finalizeArgs(lrArgs)
 	// With several devices every output comes once per device (replicated): take device 0's.
-	fused, micro := s.fused, s.micro
-	if p.pixels {
-		fused, micro = s.fusedPx, s.microPx
-	}
+	fused, micro := s.execs(p.kind)
 	if s.Accum == 1 {
 		var args []any
 		for d, in := range p.micro[0].perDevice {

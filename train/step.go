@@ -19,8 +19,9 @@ import (
 // weights [B] (0 for padding).
 //
 // Or, instead of Images, 8-bit pixels the step graph normalises and mixes itself
-// (pixels.go): Pixels [B, H, W, 3] uint8, Partner [B] int32 and Mix [2, H, W] float32 (an
-// augment.MixPlan; targets are mixed on the host as for Images).
+// (pixels.go): Pixels [B, H, W, 3] uint8 and, for a run with Mixup/CutMix, Partner [B]
+// int32 and Mix [2, H, W] float32 (an augment.MixPlan; targets are mixed on the host as
+// for Images).
 type MicroBatch struct {
 	Images, Targets, Weights *tensors.Tensor
 	Pixels, Partner, Mix     *tensors.Tensor
@@ -43,6 +44,7 @@ type Stepper struct {
 	vars                []*model.Variable
 	fused, micro, apply *model.Exec
 	fusedPx, microPx    *model.Exec // the same steps on 8-bit pixels
+	fusedMix, microMix  *model.Exec // and on 8-bit pixels mixed in the graph
 	devices             int
 
 	// batchMu guards batch, the micro-batch size of the first step: Prepare may run on
@@ -69,14 +71,18 @@ func NewStepper(backend compute.Backend, m *vision.Model, store *model.Store, op
 	// Compiled on first use: the pixel graphs cost nothing on a float run and vice versa.
 	if accum == 1 {
 		if s.fused, err = model.NewExec(backend, store, s.fusedGraph); err == nil {
-			s.fusedPx, err = model.NewExec(backend, store, s.fusedPixelsGraph)
+			if s.fusedPx, err = model.NewExec(backend, store, s.fusedPixelsGraph); err == nil {
+				s.fusedMix, err = model.NewExec(backend, store, s.fusedMixGraph)
+			}
 		}
 	} else {
 		if s.micro, err = model.NewExec(backend, store, s.microGraph); err == nil {
 			s.apply, err = model.NewExec(backend, store, s.applyGraph)
 		}
 		if err == nil {
-			s.microPx, err = model.NewExec(backend, store, s.microPixelsGraph)
+			if s.microPx, err = model.NewExec(backend, store, s.microPixelsGraph); err == nil {
+				s.microMix, err = model.NewExec(backend, store, s.microMixGraph)
+			}
 		}
 	}
 	if err != nil {
@@ -153,7 +159,7 @@ func StepCount(store *model.Store) int64 {
 
 // Finalize releases the compiled graphs.
 func (s *Stepper) Finalize() {
-	for _, e := range []*model.Exec{s.fused, s.micro, s.apply, s.fusedPx, s.microPx} {
+	for _, e := range []*model.Exec{s.fused, s.micro, s.apply, s.fusedPx, s.microPx, s.fusedMix, s.microMix} {
 		if e != nil {
 			e.Finalize()
 		}

@@ -1,0 +1,41 @@
+package train
+
+import (
+	"testing"
+
+	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck
+	"github.com/gomlx/gomlx/core/tensors"
+
+	"github.com/tfvision/tfvision/augment"
+	"github.com/tfvision/tfvision/vision"
+)
+
+func BenchmarkPixelsToImages(b *testing.B) {
+	be := goBackend(b)
+	const n, s = 128, 28
+	norm := PixelNormOf(augment.ImageNetMean, augment.ImageNetStd)
+	px := randomPixels(n, s, s, 1)
+	plan := augment.NoMixPlan(n, s, s)
+	mix := append(append([]float32(nil), plan.Self...), plan.Other...)
+	norOnly := MustNewExec(be, func(p *Node) *Node { return vision.PixelsToImages(p, nil, nil, norm) })
+	withMix := MustNewExec(be, func(p, partner, mix *Node) *Node { return vision.PixelsToImages(p, partner, mix, norm) })
+	b.Run("normalise", func(b *testing.B) {
+		for b.Loop() {
+			out := norOnly.MustExec1(tensors.FromFlatDataAndDimensions(px, n, s, s, 3))
+			out.FinalizeAll()
+		}
+	})
+	b.Run("normalise+mix", func(b *testing.B) {
+		for b.Loop() {
+			out := withMix.MustExec1(tensors.FromFlatDataAndDimensions(px, n, s, s, 3), tensors.FromFlatDataAndDimensions(plan.Partner, n),
+				tensors.FromFlatDataAndDimensions(mix, 2, s, s))
+			out.FinalizeAll()
+		}
+	})
+	b.Run("host", func(b *testing.B) {
+		dst := make([]float32, len(px))
+		for b.Loop() {
+			augment.NormalizePixels(px, augment.ImageNetMean, augment.ImageNetStd, dst)
+		}
+	})
+}
