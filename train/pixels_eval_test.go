@@ -74,3 +74,35 @@ func TestEvalOnPixelsMatchesFloats(t *testing.T) {
 		t.Errorf("top-1 %.2f%%: the fixture did not learn, the comparison says little", f.Top1)
 	}
 }
+
+// The float path keeps resuming bit-identically now that it is not the default.
+func TestResumeMatchesUninterruptedRunOnFloatBatches(t *testing.T) {
+	data := t.TempDir()
+	writeTree(t, data, map[string]int{"train": 16, "val": 4})
+	checkResumeMatches(t, data, "data.float_batches=true")
+}
+
+// Whole runs on the two paths agree where their inputs are the same: the fixture's 16-px
+// images at 16 px without crops resample to whole 8-bit values and erasing is off, so the
+// only difference left is where normalisation and Mixup/CutMix happen (host or graph).
+func TestTrainingOnPixelsMatchesFloatBatches(t *testing.T) {
+	b := goBackend(t)
+	data := t.TempDir()
+	writeTree(t, data, map[string]int{"train": 16, "val": 4})
+	var sums [2]Summary
+	for i, fb := range []string{"false", "true"} {
+		var err error
+		sums[i], err = Run(context.Background(), Options{Config: tinyConfig(t, data, filepath.Join(t.TempDir(), "run"), "data.float_batches="+fb), Backend: b})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	px, f := sums[0], sums[1]
+	t.Logf("final loss %.9g (pixels) %.9g (floats); val top-1 %v %v", px.FinalLoss, f.FinalLoss, px.ValTop1, f.ValTop1)
+	if px.Steps != 12 || f.Steps != 12 {
+		t.Fatalf("%d and %d steps, want 12", px.Steps, f.Steps)
+	}
+	if math.Abs(px.FinalLoss-f.FinalLoss) > 1e-6*math.Abs(f.FinalLoss) || px.ValTop1 != f.ValTop1 {
+		t.Errorf("final loss %.9g vs %.9g, val top-1 %v vs %v", px.FinalLoss, f.FinalLoss, px.ValTop1, f.ValTop1)
+	}
+}

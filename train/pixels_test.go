@@ -246,3 +246,28 @@ func TestPreparePixelsChecks(t *testing.T) {
 		t.Fatalf("step on unmixed pixels: loss %v, %v", loss, err)
 	}
 }
+
+// Data parallelism splits pixels and partner rows over the devices byte for byte, whatever
+// their dtype, and gives every device the whole mixing map.
+func TestShardArgsSplitsPixelBatches(t *testing.T) {
+	s := &Stepper{devices: 2}
+	px := tensors.FromFlatDataAndDimensions([]uint8{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}, 4, 1, 1, 3)
+	partner := tensors.FromFlatDataAndDimensions([]int32{3, 2, 1, 0}, 4)
+	mix := tensors.FromFlatDataAndDimensions([]float32{0.25, 0.75}, 2, 1, 1)
+	args, err := s.shardArgsSpec([]*tensors.Tensor{px, partner, mix}, []bool{true, true, false})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"[[[[1 2 3]]] [[[4 5 6]]]]", "[3 2]", "[[[0.25]] [[0.75]]]", "[[[[7 8 9]]] [[[10 11 12]]]]", "[1 0]", "[[[0.25]] [[0.75]]]"}
+	if len(args) != len(want) {
+		t.Fatalf("%d args, want %d", len(args), len(want))
+	}
+	for i, a := range args {
+		if got := fmt.Sprint(a.(*tensors.Tensor).Value()); got != want[i] {
+			t.Errorf("arg %d = %s, want %s", i, got, want[i])
+		}
+	}
+	if args[2] == args[5] {
+		t.Error("both devices share one mix tensor")
+	}
+}
