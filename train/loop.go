@@ -212,7 +212,8 @@ func (r *runner) loop(ctx context.Context) (Summary, error) {
 // microBatch turns a loader batch into model inputs: soft targets (Mixup/CutMix or
 // smoothed one-hots) and the padding mask. Mixing draws from a generator seeded by
 // (seed, epoch, micro-step), so a resumed run mixes exactly as the original would have.
-// An 8-bit batch is mixed in the step graph, from the same draws (augment.Mixer.Plan).
+// An 8-bit batch gets CutMix here, on its bytes, and Mixup in the step graph, from the same
+// draws (augment.Mixer.ApplyPixels); a run without Mixup sends no blend inputs at all.
 func (r *runner) microBatch(b imagenet.Batch, epoch, microStep int) MicroBatch {
 	c := r.cfg.Model
 	n := len(b.Labels)
@@ -222,8 +223,10 @@ func (r *runner) microBatch(b imagenet.Batch, epoch, microStep int) MicroBatch {
 		rng := imagenet.SampleRNG(r.cfg.Seed^mixSeed, epoch, microStep)
 		if b.Pixels != nil {
 			var p augment.MixPlan
-			targets, _, p = r.mix.Plan(b.Labels, b.Valid, n, c.ImageSize, c.ImageSize, rng)
-			plan = &p
+			targets, _, p = r.mix.ApplyPixels(b.Pixels, b.Labels, b.Valid, n, c.ImageSize, c.ImageSize, rng)
+			if r.mix.Config().MixupAlpha > 0 {
+				plan = &p
+			}
 		} else {
 			targets, _ = r.mix.Apply(b.Images, b.Labels, b.Valid, n, c.ImageSize, c.ImageSize, rng)
 		}

@@ -2,7 +2,9 @@ package train
 
 import (
 	"fmt"
+	"strings"
 
+	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck
@@ -10,13 +12,15 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/tfvision/tfvision/augment"
+	"github.com/tfvision/tfvision/configs"
 	"github.com/tfvision/tfvision/vision"
 )
 
 // Steps on 8-bit pixels. The loader's batches stay uint8 up to the device, a quarter of the
-// bytes of normalised floats; the step graph normalises them and applies the batch's
-// Mixup/CutMix (vision.PixelsToImages) before the model. The soft targets are still built on
-// the host, from the same draws (augment.Mixer.Plan), so a run mixes as the float path does.
+// bytes of normalised floats; the step graph normalises them and applies the batch's Mixup
+// (vision.PixelsToImages) before the model. CutMix and the soft targets are still done on
+// the host, from the same draws (augment.Mixer.ApplyPixels), so a run mixes as the float
+// path does.
 
 func (s *Stepper) fusedPixelsGraph(scope *model.Scope, pixels, targets, weights, lr *Node) (*Node, *Node) {
 	return s.fusedGraph(scope, vision.PixelsToImages(pixels, nil, nil, s.PixelNorm), targets, weights, lr)
@@ -34,15 +38,42 @@ func (s *Stepper) microMixGraph(scope *model.Scope, pixels, partner, mix, target
 	return s.microGraph(scope, vision.PixelsToImages(pixels, partner, mix, s.PixelNorm), targets, weights)
 }
 
+// PixelBatches reports whether cfg's loaders deliver 8-bit batches on backend b
+// (data.batches; "auto" is uint8 except on the pure-Go backend). Training, eval and
+// predict all decide with it, so that they preprocess alike.
+func PixelBatches(cfg configs.Config, b compute.Backend) bool {
+	name := ""
+	if b != nil {
+		name = b.String()
+	}
+	return PixelBatchesOn(cfg, name)
+}
+
+// PixelBatchesOn is PixelBatches for a backend known by name or spec ("go", "go:…",
+// "xla:cuda", …), for commands that open none.
+func PixelBatchesOn(cfg configs.Config, backend string) bool {
+	switch cfg.Data.Batches {
+	case "uint8":
+		return true
+	case "float32":
+		return false
+	}
+	// Measured on the Go backend (README, Performance): normalising and blending a
+	// 128×112×112 batch in the graph took ~60 ms against ~5 ms in a loader worker, so
+	// 112-px runs with Mixup/CutMix trained at 0.76× the images/s; XLA fuses the same ops
+	// into the step's first kernel.
+	return backend != "go" && !strings.HasPrefix(backend, "go:")
+}
+
 // PixelNormOf is the in-graph normalisation matching a transform's mean and std.
 func PixelNormOf(mean, std [3]float32) vision.PixelNorm {
 	scale, bias := augment.NormalizeAffine(mean, std)
 	return vision.PixelNorm{Scale: scale, Bias: bias}
 }
 
-// PixelMicroBatch makes a micro-batch of n images of h×w 8-bit pixels (HWC RGB), mixed in
-// the graph per plan unless plan is nil (a run without Mixup/CutMix: no mixing ops at all),
-// with soft targets [n, classes] and weights [n].
+// PixelMicroBatch makes a micro-batch of n images of h×w 8-bit pixels (HWC RGB), blended in
+// the graph per plan unless plan is nil (a run without Mixup: no mixing ops at all), with
+// soft targets [n, classes] and weights [n].
 func PixelMicroBatch(pixels []uint8, n, h, w int, plan *augment.MixPlan, targets, weights []float32, classes int) MicroBatch {
 	mb := MicroBatch{
 		Pixels:  tensors.FromFlatDataAndDimensions(pixels, n, h, w, 3),
@@ -50,10 +81,8 @@ func PixelMicroBatch(pixels []uint8, n, h, w int, plan *augment.MixPlan, targets
 		Weights: tensors.FromFlatDataAndDimensions(weights, n),
 	}
 	if plan != nil {
-		mix := make([]float32, 0, 2*h*w)
-		mix = append(append(mix, plan.Self...), plan.Other...)
 		mb.Partner = tensors.FromFlatDataAndDimensions(plan.Partner, n)
-		mb.Mix = tensors.FromFlatDataAndDimensions(mix, 2, h, w)
+		mb.Mix = tensors.FromFlatDataAndDimensions([]float32{plan.Self, plan.Other}, 2)
 	}
 	return mb
 }
@@ -78,7 +107,7 @@ func (mb MicroBatch) kind() int {
 func (mb MicroBatch) isPixels() bool { return mb.Pixels != nil }
 
 // args is the micro-batch's Exec arguments in graph order, and which are split over the
-// devices on their first axis (the mixing weights are the whole batch's: replicated).
+// devices on their first axis (the blend weights are the whole batch's: replicated).
 func (mb MicroBatch) args() (ts []*tensors.Tensor, batchMajor []bool) {
 	switch mb.kind() {
 	case pixelInputs:
@@ -111,14 +140,13 @@ func (s *Stepper) checkPixelInputs(i, n int, mb MicroBatch) error {
 	if mb.kind() == pixelInputs {
 		return nil
 	}
-	c := s.Model.Config
 	for _, in := range []struct {
 		name string
 		t    *tensors.Tensor
 		want shapes.Shape
 	}{
 		{"partner", mb.Partner, shapes.Make(dtypes.Int32, n)},
-		{"mix", mb.Mix, shapes.Make(dtypes.Float32, 2, c.ImageSize, c.ImageSize)},
+		{"mix", mb.Mix, shapes.Make(dtypes.Float32, 2)},
 	} {
 		if err := in.t.CheckValid(); err != nil {
 			return fmt.Errorf("train step: micro-batch %d %s: %w", i, in.name, err)

@@ -15,8 +15,8 @@ func BenchmarkPixelsToImages(b *testing.B) {
 	const n, s = 128, 28
 	norm := PixelNormOf(augment.ImageNetMean, augment.ImageNetStd)
 	px := randomPixels(n, s, s, 1)
-	plan := augment.NoMixPlan(n, s, s)
-	mix := append(append([]float32(nil), plan.Self...), plan.Other...)
+	plan := augment.NoMixPlan(n)
+	mix := []float32{plan.Self, plan.Other}
 	norOnly := MustNewExec(be, func(p *Node) *Node { return vision.PixelsToImages(p, nil, nil, norm) })
 	withMix := MustNewExec(be, func(p, partner, mix *Node) *Node { return vision.PixelsToImages(p, partner, mix, norm) })
 	b.Run("normalise", func(b *testing.B) {
@@ -28,7 +28,7 @@ func BenchmarkPixelsToImages(b *testing.B) {
 	b.Run("normalise+mix", func(b *testing.B) {
 		for b.Loop() {
 			out := withMix.MustExec1(tensors.FromFlatDataAndDimensions(px, n, s, s, 3), tensors.FromFlatDataAndDimensions(plan.Partner, n),
-				tensors.FromFlatDataAndDimensions(mix, 2, s, s))
+				tensors.FromFlatDataAndDimensions(mix, 2))
 			out.FinalizeAll()
 		}
 	})

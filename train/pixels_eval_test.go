@@ -11,7 +11,7 @@ import (
 	"github.com/tfvision/tfvision/run"
 )
 
-// (e) Evaluating a trained fixture on 8-bit batches (the default) gives the top-1 of the
+// (e) Evaluating a trained fixture on 8-bit batches gives the top-1 of the
 // float path. The two see slightly different pixels (the float eval transform skips the
 // 8-bit rounding PIL does, at most half a level), so the loss may move in its last digits
 // but no prediction of this fixture flips.
@@ -23,7 +23,7 @@ func TestEvalOnPixelsMatchesFloats(t *testing.T) {
 	out := filepath.Join(dir, "run")
 	// crop_pct 0.8 makes the eval transform resample (16 px images resized to 20, cropped to
 	// 16), so the two paths really see different pixels.
-	sum, err := Run(context.Background(), Options{Config: tinyConfig(t, data, out, "augment.crop_pct=0.8"), Backend: b})
+	sum, err := Run(context.Background(), Options{Config: tinyConfig(t, data, out, "augment.crop_pct=0.8", "data.batches=uint8"), Backend: b})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,11 +75,27 @@ func TestEvalOnPixelsMatchesFloats(t *testing.T) {
 	}
 }
 
-// The float path keeps resuming bit-identically now that it is not the default.
-func TestResumeMatchesUninterruptedRunOnFloatBatches(t *testing.T) {
+// Resuming is bit-identical on 8-bit batches too (CutMix on the bytes, Mixup in the graph,
+// both seeded per micro-step), from folders and from packed shards; the Go backend's
+// default is float32, which resume_test.go covers.
+func TestResumeMatchesUninterruptedRunOnPixels(t *testing.T) {
 	data := t.TempDir()
 	writeTree(t, data, map[string]int{"train": 16, "val": 4})
-	checkResumeMatches(t, data, "data.float_batches=true")
+	checkResumeMatches(t, data, "data.batches=uint8")
+}
+
+func TestResumeMatchesUninterruptedRunOnPixelShards(t *testing.T) {
+	data := t.TempDir()
+	writeTree(t, data, map[string]int{"train": 16, "val": 4})
+	ds, err := imagenet.Open(data, imagenet.Options{NoCache: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	shards := filepath.Join(t.TempDir(), "shards")
+	if _, err := imagenet.Pack(ds, shards, imagenet.PackOptions{ShardBytes: 8 << 10, Seed: 4}); err != nil {
+		t.Fatal(err)
+	}
+	checkResumeMatches(t, shards, "data.shuffle_buffer=10", "data.batches=uint8")
 }
 
 // Whole runs on the two paths agree where their inputs are the same: the fixture's 16-px
@@ -90,9 +106,9 @@ func TestTrainingOnPixelsMatchesFloatBatches(t *testing.T) {
 	data := t.TempDir()
 	writeTree(t, data, map[string]int{"train": 16, "val": 4})
 	var sums [2]Summary
-	for i, fb := range []string{"false", "true"} {
+	for i, kind := range []string{"uint8", "float32"} {
 		var err error
-		sums[i], err = Run(context.Background(), Options{Config: tinyConfig(t, data, filepath.Join(t.TempDir(), "run"), "data.float_batches="+fb), Backend: b})
+		sums[i], err = Run(context.Background(), Options{Config: tinyConfig(t, data, filepath.Join(t.TempDir(), "run"), "data.batches="+kind), Backend: b})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -104,5 +120,25 @@ func TestTrainingOnPixelsMatchesFloatBatches(t *testing.T) {
 	}
 	if math.Abs(px.FinalLoss-f.FinalLoss) > 1e-6*math.Abs(f.FinalLoss) || px.ValTop1 != f.ValTop1 {
 		t.Errorf("final loss %.9g vs %.9g, val top-1 %v vs %v", px.FinalLoss, f.FinalLoss, px.ValTop1, f.ValTop1)
+	}
+}
+
+func TestPixelBatchesChoice(t *testing.T) {
+	for _, c := range []struct {
+		batches, backend string
+		want             bool
+	}{
+		{"", "go", false}, {"auto", "go:parallelism=-1", false}, {"", "xla:cuda", true}, {"auto", "xla:cpu", true},
+		{"uint8", "go", true}, {"float32", "xla:cuda", false}, {"", "goodbackend", true},
+	} {
+		cfg := tinyConfig(t, "d", "o", "data.batches="+c.batches)
+		if got := PixelBatchesOn(cfg, c.backend); got != c.want {
+			t.Errorf("data.batches %q on %q: pixels %v, want %v", c.batches, c.backend, got, c.want)
+		}
+	}
+	cfg := tinyConfig(t, "d", "o")
+	cfg.Data.Batches = "uint16"
+	if err := cfg.Validate(); err == nil {
+		t.Error("data.batches = uint16 accepted")
 	}
 }

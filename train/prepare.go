@@ -22,9 +22,9 @@ import (
 // them. Freeing right after the call is as prompt as donating them (graph.DonateTensorBuffer)
 // and, unlike a donated buffer, is not lost when the call fails before running (compiling).
 type Prepared struct {
-	s      *Stepper
-	micro  []preparedMicro
-	kind   int // of the micro-batches (all the same): which step graphs run them
+	s     *Stepper
+	micro []preparedMicro
+	kind  int // of the micro-batches (all the same): which step graphs run them
 
 	mu   sync.Mutex
 	used bool

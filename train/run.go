@@ -182,7 +182,7 @@ func (r *runner) setup() error {
 	r.trainLoader, err = imagenet.NewLoader(trainSplit, imagenet.LoaderConfig{BatchSize: micro, Workers: cfg.Data.Workers,
 		Prefetch: prefetch, Seed: cfg.Seed, Shuffle: true, Repeats: cfg.Data.Repeats, DropLast: true, Transform: tt,
 		MaxPixels: cfg.Data.MaxPixels, ShardIndex: cfg.Data.ShardIndex, ShardCount: cfg.Data.ShardCount,
-		ShuffleBuffer: cfg.Data.ShuffleBuffer, Pixels: !cfg.Data.FloatBatches})
+		ShuffleBuffer: cfg.Data.ShuffleBuffer, Pixels: PixelBatches(cfg, r.backend)})
 	if err != nil {
 		return fmt.Errorf("train loader: %w", err)
 	}
@@ -206,7 +206,7 @@ func (r *runner) setup() error {
 		r.evalBatch = evalBatch
 		r.valLoader, err = imagenet.NewLoader(valSplit, imagenet.LoaderConfig{BatchSize: evalBatch, Workers: cfg.Data.Workers,
 			Prefetch: cfg.Data.Prefetch, Seed: cfg.Seed, Transform: et, NoSubstitute: true, MaxPixels: cfg.Data.MaxPixels,
-			Pixels: !cfg.Data.FloatBatches})
+			Pixels: PixelBatches(cfg, r.backend)})
 		if err != nil {
 			return fmt.Errorf("val loader: %w", err)
 		}

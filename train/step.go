@@ -18,10 +18,10 @@ import (
 // targets [B, classes] (label smoothing and Mixup/CutMix folded in) and per-sample
 // weights [B] (0 for padding).
 //
-// Or, instead of Images, 8-bit pixels the step graph normalises and mixes itself
-// (pixels.go): Pixels [B, H, W, 3] uint8 and, for a run with Mixup/CutMix, Partner [B]
-// int32 and Mix [2, H, W] float32 (an augment.MixPlan; targets are mixed on the host as
-// for Images).
+// Or, instead of Images, 8-bit pixels the step graph normalises itself (pixels.go): Pixels
+// [B, H, W, 3] uint8 and, for a run with Mixup, Partner [B] int32 and Mix [2] float32 (an
+// augment.MixPlan: the Mixup blend, done in the graph; CutMix and the targets are done on
+// the host as for Images).
 type MicroBatch struct {
 	Images, Targets, Weights *tensors.Tensor
 	Pixels, Partner, Mix     *tensors.Tensor

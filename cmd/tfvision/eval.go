@@ -100,7 +100,7 @@ absolute --data path), e.g. imported timm weights evaluated beside a trained run
 				workers = runtime.NumCPU()
 			}
 			loader, err := imagenet.NewLoader(split, imagenet.LoaderConfig{BatchSize: batch, Workers: workers, Prefetch: 4, Transform: tf, NoSubstitute: true,
-				RecordFailures: true, MaxPixels: runMaxPixels(loaded.Config, maxPix), Pixels: !loaded.Config.Data.FloatBatches})
+				RecordFailures: true, MaxPixels: runMaxPixels(loaded.Config, maxPix), Pixels: train.PixelBatches(loaded.Config, b)})
 			if err != nil {
 				return err
 			}

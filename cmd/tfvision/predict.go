@@ -70,7 +70,7 @@ model) goes to stderr.`,
 				return err
 			}
 			defer p.Finalize()
-			if !loaded.Config.Data.FloatBatches {
+			if train.PixelBatches(loaded.Config, b) {
 				p.PixelNorm = train.PixelNormOf(tf.Config().Mean, tf.Config().Std)
 			}
 			if workers <= 0 {
