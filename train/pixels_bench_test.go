@@ -10,9 +10,12 @@ import (
 	"github.com/tfvision/tfvision/vision"
 )
 
+// BenchmarkPixelsToImages: the 8-bit input graph on the Go backend (normalisation alone, and
+// with the Mixup blend) against the host's normalisation loop, for a 128×112×112 batch: why
+// data.batches auto keeps float32 batches on this backend.
 func BenchmarkPixelsToImages(b *testing.B) {
 	be := goBackend(b)
-	const n, s = 128, 28
+	const n, s = 128, 112
 	norm := PixelNormOf(augment.ImageNetMean, augment.ImageNetStd)
 	px := randomPixels(n, s, s, 1)
 	plan := augment.NoMixPlan(n)
