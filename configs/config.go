@@ -149,7 +149,7 @@ func Default() Config {
 	return Config{
 		Precision: F32, Attention: vision.AttentionAuto, Seed: 0, Out: "runs/default",
 		Model: Model{Preset: "tokenformer-b16-matched"},
-		Data:  Data{Workers: 0, Prefetch: 4, Repeats: 1, MaxPixels: DefaultMaxPixels},
+		Data:  Data{Workers: 0, Prefetch: 4, Repeats: 1, MaxPixels: DefaultMaxPixels, Batches: "auto"},
 		Augment: Augment{Scale: []float64{0.08, 1}, Ratio: []float64{3.0 / 4, 4.0 / 3}, Interpolation: "bicubic",
 			HFlip: 0.5, RandAugment: "rand-m9-mstd0.5-inc1", ReProb: 0.25, Mixup: 0.8, Cutmix: 1.0, MixProb: 1,
 			SwitchProb: 0.5, LabelSmoothing: 0.1, Mean: []float64{0.485, 0.456, 0.406},

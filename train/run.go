@@ -188,6 +188,11 @@ func (r *runner) setup() error {
 	}
 	r.printf("loader: %d decode workers, %d micro-batches of %d decoded ahead, the next step staged on the device during each step\n",
 		r.trainLoader.Workers(), r.trainLoader.Prefetch(), micro)
+	if PixelBatches(cfg, r.backend) {
+		r.printf("batches: uint8 pixels, normalised (and Mixup-blended) on the device (data.batches)\n")
+	} else {
+		r.printf("batches: float32, normalised and mixed on the host (data.batches)\n")
+	}
 	r.printf("JPEG decoder: %s; images over %d pixels are refused (data.max_pixels)\n", imagenet.JPEGDecoder(), maxPixels(cfg))
 	r.stepsPerEp = r.trainLoader.StepsPerEpoch() / r.microPerStep
 	if r.stepsPerEp == 0 {
