@@ -10,7 +10,9 @@
 //	Apply(img image.Image, rng *rand.Rand, dst []float32) error
 //
 // without importing the loader: dst receives h*w*3 float32 values in HWC, RGB
-// order, already normalised with (v/255 - mean) / std. Every random choice is
+// order, already normalised with (v/255 - mean) / std. ApplyBytes (pixels.go) is the
+// 8-bit variant for batches normalised on the device: the same draws, the pixels before
+// normalisation. Every random choice is
 // drawn from the rng the loader passes in (seeded per seed, epoch and sample),
 // so an image's augmentation is reproducible whatever the number of workers.
 //

@@ -137,7 +137,12 @@ func (m *Mixer) Apply(images []float32, labels []int32, valid, batch, h, w int, 
 			}
 		}
 	}
-	targets = make([]float32, batch*m.cfg.NumClasses)
+	return m.targets(labels, valid, batch, lam), lam
+}
+
+// targets builds the soft targets of a batch mixed with λ (see Apply).
+func (m *Mixer) targets(labels []int32, valid, batch int, lam float64) []float32 {
+	targets := make([]float32, batch*m.cfg.NumClasses)
 	k := m.cfg.NumClasses
 	off := m.cfg.LabelSmoothing / float64(k)
 	on := 1 - m.cfg.LabelSmoothing + off
@@ -155,7 +160,7 @@ func (m *Mixer) Apply(images []float32, labels []int32, valid, batch, h, w int, 
 		row[li] += float32(lam * (on - off))
 		row[lj] += float32((1 - lam) * (on - off))
 	}
-	return targets, lam
+	return targets
 }
 
 func checkLabel(l int32, k int) int {

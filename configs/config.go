@@ -68,6 +68,12 @@ type Data struct {
 	// ShuffleBuffer is the shuffle buffer, in images, when reading packed shards
 	// (0 = 2048); folders are shuffled whole.
 	ShuffleBuffer int `mapstructure:"shuffle_buffer" yaml:"shuffle_buffer" json:"shuffle_buffer"`
+	// Batches is what the loaders hand the model: "uint8" (pixels, normalised and
+	// Mixup-blended in the graph: a quarter of the bytes per prefetched batch and per
+	// host→device copy; erased boxes hold 8-bit noise), "float32" (normalised and mixed on
+	// the host, timm's unclipped N(0,1) erasing noise), or "auto" / "" (uint8, except on
+	// the pure-Go backend, where in-graph elementwise ops cost more than the host loop).
+	Batches string `mapstructure:"batches" yaml:"batches" json:"batches"`
 }
 
 // Augment is the train and eval transform (timm semantics).
@@ -162,7 +168,7 @@ func Default() Config {
 	return Config{
 		Precision: F32, Attention: vision.AttentionAuto, Seed: 0, Out: "runs/default",
 		Model: Model{Preset: "tokenformer-b16-matched"},
-		Data:  Data{Workers: 0, Prefetch: 4, Repeats: 1, MaxPixels: DefaultMaxPixels},
+		Data:  Data{Workers: 0, Prefetch: 4, Repeats: 1, MaxPixels: DefaultMaxPixels, Batches: "auto"},
 		Augment: Augment{Scale: []float64{0.08, 1}, Ratio: []float64{3.0 / 4, 4.0 / 3}, Interpolation: "bicubic",
 			HFlip: 0.5, RandAugment: "rand-m9-mstd0.5-inc1", ReProb: 0.25, Mixup: 0.8, Cutmix: 1.0, MixProb: 1,
 			SwitchProb: 0.5, LabelSmoothing: 0.1, Mean: []float64{0.485, 0.456, 0.406},
@@ -279,6 +285,11 @@ func (c Config) Validate() error {
 	}
 	if c.Data.Workers < 0 || c.Data.Prefetch < 0 || c.Data.Repeats < 0 || c.Data.MaxTrain < 0 || c.Data.MaxVal < 0 {
 		return fmt.Errorf("data.workers, prefetch, repeats, max_train and max_val must be >= 0")
+	}
+	switch c.Data.Batches {
+	case "", "auto", "uint8", "float32":
+	default:
+		return fmt.Errorf("data.batches = %q: want auto, uint8 or float32", c.Data.Batches)
 	}
 	if c.Data.ShardCount < 0 || c.Data.ShuffleBuffer < 0 || c.Data.ShardIndex < 0 || c.Data.ShardIndex >= max(c.Data.ShardCount, 1) {
 		return fmt.Errorf("data.shard_index = %d, data.shard_count = %d, data.shuffle_buffer = %d: want 0 <= shard_index < shard_count (0 = 1) and shuffle_buffer >= 0",

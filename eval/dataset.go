@@ -7,6 +7,7 @@ import (
 
 	"github.com/gomlx/compute"
 
+	"github.com/tfvision/tfvision/configs"
 	"github.com/tfvision/tfvision/imagenet"
 	"github.com/tfvision/tfvision/run"
 )
@@ -85,8 +86,9 @@ func EvaluateDataset(ctx context.Context, b compute.Backend, r *run.Run, opts Da
 	if workers <= 0 {
 		workers = runtime.NumCPU()
 	}
+	pixels := r.Config.PixelBatches(b.String())
 	loader, err := imagenet.NewLoader(split, imagenet.LoaderConfig{BatchSize: batch, Workers: workers, Prefetch: 4,
-		Transform: tf, NoSubstitute: true, RecordFailures: true, MaxPixels: r.MaxPixels(opts.MaxPixels)})
+		Transform: tf, NoSubstitute: true, RecordFailures: true, MaxPixels: r.MaxPixels(opts.MaxPixels), Pixels: pixels})
 	if err != nil {
 		return Result{}, info, err
 	}
@@ -96,6 +98,9 @@ func EvaluateDataset(ctx context.Context, b compute.Backend, r *run.Run, opts Da
 	}
 	defer p.Finalize()
 	p.AfterBatch = opts.AfterBatch
+	if pixels { // 8-bit batches, normalised in the graph as the host would
+		p.PixelNorm = configs.PixelNormOf(tf.Normalisation())
+	}
 	res, err := EvaluateWith(ctx, p, loader, ds.Classes, eo)
 	return res, info, err
 }

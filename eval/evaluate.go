@@ -89,7 +89,13 @@ func EvaluateWith(ctx context.Context, p *Predictor, loader *imagenet.Loader, cl
 		if ctx.Err() != nil {
 			break
 		}
-		logits, err := p.Logits(b.Images, len(b.Labels))
+		var logits [][]float32
+		var err error
+		if b.Pixels != nil {
+			logits, err = p.LogitsPixels(b.Pixels, len(b.Labels))
+		} else {
+			logits, err = p.Logits(b.Images, len(b.Labels))
+		}
 		if err != nil {
 			return res, err
 		}

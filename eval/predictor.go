@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
@@ -20,7 +21,10 @@ type Predictor struct {
 	Batch int
 	// AfterBatch, when set, runs after each batch Logits computes (tests interrupt there).
 	AfterBatch func()
-	exec       *model.Exec
+	// PixelNorm normalises the 8-bit batches of LogitsPixels in the graph; it must be set
+	// before the first of them.
+	PixelNorm vision.PixelNorm
+	exec      *model.Exec
 }
 
 // NewPredictor compiles lazily on the first call.
@@ -28,15 +32,39 @@ func NewPredictor(backend compute.Backend, m *vision.Model, store *model.Store, 
 	if batch <= 0 {
 		return nil, fmt.Errorf("predict batch size %d: must be > 0", batch)
 	}
-	exec, err := model.NewExec(backend, store, func(scope *model.Scope, x *graph.Node) *graph.Node {
+	p := &Predictor{Model: m, Batch: batch}
+	var err error
+	p.exec, err = model.NewExec(backend, store, func(scope *model.Scope, x *graph.Node) *graph.Node {
 		// Live: training re-runs this graph after each epoch's weights are copied in.
 		livevars.Live(scope, x.Graph())
+		if x.DType() == dtypes.Uint8 { // LogitsPixels: one more graph, compiled on its first call
+			x = vision.PixelsToImages(x, nil, nil, p.PixelNorm)
+		}
 		return m.Logits(scope, x, false)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("build inference graph: %w", err)
 	}
-	return &Predictor{Model: m, Batch: batch, exec: exec}, nil
+	return p, nil
+}
+
+// LogitsPixels is Logits for n ≤ Batch images given as 8-bit HWC RGB pixels (transformed,
+// not normalised: the graph normalises them with PixelNorm).
+func (p *Predictor) LogitsPixels(pixels []uint8, n int) ([][]float32, error) {
+	c := p.Model.Config
+	per := c.ImageSize * c.ImageSize * 3
+	if !p.PixelNorm.Valid() {
+		return nil, fmt.Errorf("predict: 8-bit images but the predictor has no PixelNorm")
+	}
+	if n > p.Batch || len(pixels) < n*per {
+		return nil, fmt.Errorf("predict: %d images (%d bytes) for batch %d of %d bytes each", n, len(pixels), p.Batch, per)
+	}
+	buf := pixels
+	if len(pixels) != p.Batch*per {
+		buf = make([]uint8, p.Batch*per)
+		copy(buf, pixels[:n*per])
+	}
+	return p.run(tensors.FromFlatDataAndDimensions(buf, p.Batch, c.ImageSize, c.ImageSize, 3), n)
 }
 
 // Logits returns [n][classes] logits for n ≤ Batch images given as HWC float32 (already
@@ -52,7 +80,10 @@ func (p *Predictor) Logits(images []float32, n int) ([][]float32, error) {
 		buf = make([]float32, p.Batch*per)
 		copy(buf, images[:n*per])
 	}
-	t := tensors.FromFlatDataAndDimensions(buf, p.Batch, c.ImageSize, c.ImageSize, c.Channels)
+	return p.run(tensors.FromFlatDataAndDimensions(buf, p.Batch, c.ImageSize, c.ImageSize, c.Channels), n)
+}
+
+func (p *Predictor) run(t *tensors.Tensor, n int) ([][]float32, error) {
 	out, err := p.exec.Call1(t)
 	if err != nil {
 		return nil, fmt.Errorf("predict: %w", err)

@@ -48,6 +48,9 @@ type LoaderConfig struct {
 	// pixels (<= 0: decode.DefaultMaxPixels); see decode.File.
 	MaxPixels int64
 	Transform Transform
+	// Pixels fills Batch.Pixels (8-bit, before normalisation) instead of Batch.Images;
+	// Transform must then be a PixelTransform (pixels.go).
+	Pixels bool
 }
 
 // Batch is one batch of decoded, transformed samples.
@@ -55,11 +58,13 @@ type LoaderConfig struct {
 // Ownership: every Batch has freshly allocated slices that the loader never
 // touches again once sent, so the consumer may keep or reuse them freely.
 type Batch struct {
-	Images  []float32 // BatchSize*h*w*3, HWC per image
+	Images  []float32 // BatchSize*h*w*3, HWC per image; nil with LoaderConfig.Pixels
+	Pixels  []uint8   // BatchSize*h*w*3, HWC RGB 0..255 per image, with LoaderConfig.Pixels; else nil
 	Labels  []int32
 	Indices []int // sample index in the split; -1 for padding
 	// Valid is the number of real samples; they come first and the rest is
-	// zero padding (Labels 0, Indices -1). See loader_failures.go for the one
+	// zero padding (Labels 0, Indices -1; zero pixels are not zero once normalised, so
+	// padding is told by Indices, never by its content). See loader_failures.go for the one
 	// exception.
 	Valid       int
 	Epoch, Step int
@@ -96,6 +101,11 @@ func NewLoader(split *Split, cfg LoaderConfig) (*Loader, error) {
 	}
 	if cfg.Transform == nil {
 		return nil, errors.New("imagenet: NewLoader: nil Transform")
+	}
+	if cfg.Pixels {
+		if err := checkPixelTransform(cfg.Transform); err != nil {
+			return nil, err
+		}
 	}
 	if cfg.Workers <= 0 {
 		cfg.Workers = runtime.NumCPU()
@@ -306,11 +316,16 @@ func emitInOrder(ctx context.Context, pend <-chan pending, out chan<- Batch) {
 
 func (l *Loader) newBatch(epoch, step int) *Batch {
 	B := l.cfg.BatchSize
-	return &Batch{
-		Images:  make([]float32, B*l.h*l.w*3),
+	b := &Batch{
 		Labels:  make([]int32, B),
 		Indices: make([]int, B),
 		Epoch:   epoch,
 		Step:    step,
 	}
+	if l.cfg.Pixels {
+		b.Pixels = make([]uint8, B*l.h*l.w*3)
+	} else {
+		b.Images = make([]float32, B*l.h*l.w*3)
+	}
+	return b
 }

@@ -26,8 +26,7 @@ const maxSubstitutes = 16
 // fill decodes and transforms slot sl into position j of b.
 func (l *Loader) fill(b *Batch, j int, sl slot, epoch int) {
 	n := len(l.split.Samples)
-	size := l.h * l.w * 3
-	dst := b.Images[j*size : (j+1)*size]
+	t, dst := l.slotDst(b, j)
 	tries := maxSubstitutes
 	if l.cfg.NoSubstitute {
 		tries = 1
@@ -36,16 +35,16 @@ func (l *Loader) fill(b *Batch, j int, sl slot, epoch int) {
 		idx := (sl.sample + try) % n
 		s := l.split.Samples[idx]
 		newRNG := func() *rand.Rand { return SampleRNG(l.cfg.Seed, epoch, sl.rngIndex) }
-		err := decodeApply(s.Path, l.cfg.Transform, l.cfg.MaxPixels, newRNG, dst)
+		err := decodeApply(s.Path, t, l.cfg.MaxPixels, newRNG, dst)
 		if err == nil {
 			l.count(nil)
 			b.Labels[j], b.Indices[j] = int32(s.Label), idx
 			return
 		}
 		l.count(err)
-		clear(dst) // a failed Transform may have written part of dst
+		l.clearSlot(b, j) // a failed Transform may have written part of it
 	}
-	clear(dst)
+	l.clearSlot(b, j)
 	b.Labels[j], b.Indices[j] = 0, -1
 }
 

@@ -278,12 +278,11 @@ func (l *Loader) shardEpoch(ctx context.Context, epoch, startStep int) <-chan Ba
 
 // fillShard decodes and transforms one shard sample into position j of b.
 func (l *Loader) fillShard(b *Batch, j int, it *shardItem, rngIndex, epoch int) {
-	size := l.h * l.w * 3
-	dst := b.Images[j*size : (j+1)*size]
+	t, dst := l.slotDst(b, j)
 	newRNG := func() *rand.Rand { return SampleRNG(l.cfg.Seed, epoch, rngIndex) }
-	if err := decodeApplyBytes(it.name, it.data, l.cfg.Transform, l.cfg.MaxPixels, newRNG, dst); err != nil {
+	if err := decodeApplyBytes(it.name, it.data, t, l.cfg.MaxPixels, newRNG, dst); err != nil {
 		l.count(err)
-		clear(dst)
+		l.clearSlot(b, j)
 		b.Labels[j], b.Indices[j] = 0, -1
 		return
 	}

@@ -88,7 +88,9 @@ func CollectPaths(args []string, stdin io.Reader) ([]string, error) {
 // batch goes to emit, in the order of paths, as soon as it is done, so an interrupt (ctx
 // cancelled) keeps everything emitted; Classify then returns an error wrapping ctx's.
 // Images whose header claims more than maxPixels pixels (<= 0: imagenet's default) are
-// unreadable files too.
+// unreadable files too. A predictor with a PixelNorm gets 8-bit batches (normalised in its
+// graph) from a transform that can write them (imagenet.PixelTransform), as eval's loader
+// does, so both see the same pixels.
 func Classify(ctx context.Context, p *eval.Predictor, tf imagenet.Transform, classes []label.Class, paths []string, topk, workers int,
 	maxPixels int64, emit func([]Prediction) error) error {
 	h, w := tf.Size()
@@ -103,7 +105,15 @@ func Classify(ctx context.Context, p *eval.Predictor, tf imagenet.Transform, cla
 		end := min(start+p.Batch, len(paths))
 		preds := make([]Prediction, end-start)
 		ok := make([]bool, end-start)
-		buf := make([]float32, p.Batch*per)
+		pt, pixels := tf.(imagenet.PixelTransform)
+		pixels = pixels && p.PixelNorm.Valid()
+		var buf []float32
+		var pbuf []uint8
+		if pixels {
+			pbuf = make([]uint8, p.Batch*per)
+		} else {
+			buf = make([]float32, p.Batch*per)
+		}
 		var wg sync.WaitGroup
 		next := make(chan int)
 		for range workers {
@@ -113,7 +123,9 @@ func Classify(ctx context.Context, p *eval.Predictor, tf imagenet.Transform, cla
 				for j := range next {
 					preds[j].Path = paths[start+j]
 					img, err := imagenet.DecodeFor(paths[start+j], tf, maxPixels)
-					if err == nil {
+					if err == nil && pixels {
+						err = pt.ApplyBytes(img, nil, pbuf[j*per:(j+1)*per])
+					} else if err == nil {
 						err = tf.Apply(img, nil, buf[j*per:(j+1)*per])
 					}
 					if err != nil {
@@ -129,7 +141,13 @@ func Classify(ctx context.Context, p *eval.Predictor, tf imagenet.Transform, cla
 		}
 		close(next)
 		wg.Wait()
-		logits, err := p.Logits(buf, end-start)
+		var logits [][]float32
+		var err error
+		if pixels {
+			logits, err = p.LogitsPixels(pbuf, end-start)
+		} else {
+			logits, err = p.Logits(buf, end-start)
+		}
 		if err != nil {
 			return err
 		}

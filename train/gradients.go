@@ -16,6 +16,9 @@ import (
 // It is how correctness checks compare backends: `tfvision check parity` holds the
 // gradients of XLA-CUDA (fused attention, bf16) against the pure-Go backend's.
 func LossAndGradients(backend compute.Backend, m *vision.Model, store *model.Store, mb MicroBatch) (float64, map[string][]float32, error) {
+	if mb.Images == nil {
+		return 0, nil, fmt.Errorf("gradients: a float32 micro-batch (Images) is needed; 8-bit pixels are the Stepper's")
+	}
 	vars := ModelVars(store)
 	if len(vars) == 0 {
 		return 0, nil, fmt.Errorf("gradients: the store has no model variables: build the model first")

@@ -242,13 +242,27 @@ func (r *runner) endEpoch(ctx context.Context, lc *loopState, epoch int, ep epoc
 	return false, nil
 }
 
+// microBatch turns a loader batch into model inputs: soft targets (Mixup/CutMix or
+// smoothed one-hots) and the padding mask. Mixing draws from a generator seeded by
+// (seed, epoch, micro-step), so a resumed run mixes exactly as the original would have.
+// An 8-bit batch gets CutMix here, on its bytes, and Mixup in the step graph, from the same
+// draws (augment.Mixer.ApplyPixels); a run without Mixup sends no blend inputs at all.
 func (r *runner) microBatch(b imagenet.Batch, epoch, microStep int) MicroBatch {
 	c := r.cfg.Model
 	n := len(b.Labels)
 	var targets []float32
+	var plan *augment.MixPlan // nil: the step graph has no mixing ops
 	if r.mix != nil {
 		rng := imagenet.SampleRNG(r.cfg.Seed^mixSeed, epoch, microStep)
-		targets, _ = r.mix.Apply(b.Images, b.Labels, b.Valid, n, c.ImageSize, c.ImageSize, rng)
+		if b.Pixels != nil {
+			var p augment.MixPlan
+			targets, _, p = r.mix.ApplyPixels(b.Pixels, b.Labels, b.Valid, n, c.ImageSize, c.ImageSize, rng)
+			if r.mix.Config().MixupAlpha > 0 {
+				plan = &p
+			}
+		} else {
+			targets, _ = r.mix.Apply(b.Images, b.Labels, b.Valid, n, c.ImageSize, c.ImageSize, rng)
+		}
 	} else {
 		targets = augment.SmoothLabels(b.Labels, c.NumClasses, r.cfg.Augment.LabelSmoothing)
 	}
@@ -257,6 +271,9 @@ func (r *runner) microBatch(b imagenet.Batch, epoch, microStep int) MicroBatch {
 		if b.Indices[i] >= 0 {
 			weights[i] = 1
 		}
+	}
+	if b.Pixels != nil {
+		return PixelMicroBatch(b.Pixels, n, c.ImageSize, c.ImageSize, plan, targets, weights, c.NumClasses)
 	}
 	return MicroBatch{
 		Images:  tensors.FromFlatDataAndDimensions(b.Images, n, c.ImageSize, c.ImageSize, c.Channels),

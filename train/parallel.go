@@ -1,7 +1,10 @@
 package train
 
 import (
+	"errors"
 	"fmt"
+
+	"github.com/gomlx/compute/shapes"
 
 	"github.com/gomlx/compute/distributed"
 	"github.com/gomlx/gomlx/core/tensors"
@@ -29,9 +32,14 @@ func (s *Stepper) distribute(n int) error {
 	s.devices = n
 	if s.fused != nil {
 		s.fused = s.fused.AutoSharding(mesh).WithInputShardingSpecs(batch, batch, batch, nil)
+		s.fusedPx = s.fusedPx.AutoSharding(mesh).WithInputShardingSpecs(batch, batch, batch, nil)
+		// pixels, partner, mix (replicated), targets, weights, lr
+		s.fusedMix = s.fusedMix.AutoSharding(mesh).WithInputShardingSpecs(batch, batch, nil, batch, batch, nil)
 	}
 	if s.micro != nil {
 		s.micro = s.micro.AutoSharding(mesh).WithInputShardingSpecs(batch, batch, batch)
+		s.microPx = s.microPx.AutoSharding(mesh).WithInputShardingSpecs(batch, batch, batch)
+		s.microMix = s.microMix.AutoSharding(mesh).WithInputShardingSpecs(batch, batch, nil, batch, batch)
 		s.apply = s.apply.AutoSharding(mesh).WithInputShardingSpecs(nil)
 	}
 	return nil
@@ -42,6 +50,16 @@ func (s *Stepper) distribute(n int) error {
 // (the learning rate) are repeated, one copy per device: a tensor lives on one device, and
 // the Exec refuses one already moved to device 0 as device 1's argument.
 func (s *Stepper) shardArgs(args ...*tensors.Tensor) ([]any, error) {
+	batchMajor := make([]bool, len(args))
+	for i, a := range args {
+		batchMajor[i] = a.Rank() > 0
+	}
+	return s.shardArgsSpec(args, batchMajor)
+}
+
+// shardArgsSpec is shardArgs where batchMajor says which arguments are split on their first
+// axis; the others (scalars, a batch's mixing weights) are repeated, one copy per device.
+func (s *Stepper) shardArgsSpec(args []*tensors.Tensor, batchMajor []bool) ([]any, error) {
 	if s.devices <= 1 {
 		out := make([]any, len(args))
 		for i, a := range args {
@@ -50,14 +68,14 @@ func (s *Stepper) shardArgs(args ...*tensors.Tensor) ([]any, error) {
 		return out, nil
 	}
 	perDevice := make([][]any, s.devices)
-	for _, a := range args {
-		if a.Rank() == 0 {
+	for i, a := range args {
+		if !batchMajor[i] {
 			for d := range perDevice {
 				c := a
 				if d > 0 {
 					var err error
 					if c, err = a.LocalClone(); err != nil {
-						return nil, fmt.Errorf("copy scalar argument for device %d: %w", d, err)
+						return nil, fmt.Errorf("copy replicated argument for device %d: %w", d, err)
 					}
 				}
 				perDevice[d] = append(perDevice[d], c)
@@ -69,14 +87,21 @@ func (s *Stepper) shardArgs(args ...*tensors.Tensor) ([]any, error) {
 			return nil, fmt.Errorf("batch %d is not divisible by the %d devices: choose optim.batch_size / accum_steps as a multiple of %d", dims[0], s.devices, s.devices)
 		}
 		rows := dims[0] / s.devices
-		per := a.Size() / dims[0]
-		shardDims := append([]int{rows}, dims[1:]...)
-		tensors.MustConstFlatData(a, func(flat []float32) {
+		shardShape := shapes.Make(a.DType(), append([]int{rows}, dims[1:]...)...)
+		partBytes := int(a.Shape().ByteSize()) / dims[0] * rows
+		var err error
+		cerr := a.ConstBytes(func(flat []byte) {
 			for d := range perDevice {
-				part := append([]float32(nil), flat[d*rows*per:(d+1)*rows*per]...)
-				perDevice[d] = append(perDevice[d], tensors.FromFlatDataAndDimensions(part, shardDims...))
+				part := tensors.FromShape(shardShape)
+				if e := part.MutableBytes(func(dst []byte) { copy(dst, flat[d*partBytes:(d+1)*partBytes]) }); e != nil && err == nil {
+					err = e
+				}
+				perDevice[d] = append(perDevice[d], part)
 			}
 		})
+		if err = errors.Join(cerr, err); err != nil {
+			return nil, fmt.Errorf("split a %s argument over %d devices: %w", a.Shape(), s.devices, err)
+		}
 	}
 	var out []any
 	for _, p := range perDevice {

@@ -24,13 +24,14 @@ import (
 type Prepared struct {
 	s     *Stepper
 	micro []preparedMicro
+	kind  int // of the micro-batches (all the same): which step graphs run them
 
 	mu   sync.Mutex
 	used bool
 }
 
 type preparedMicro struct {
-	perDevice [][]any           // the Exec arguments (images, targets, weights) of each device
+	perDevice [][]any           // the Exec arguments (MicroBatch.args) of each device
 	owned     []*tensors.Tensor // what to free once the micro-batch ran
 }
 
@@ -89,7 +90,7 @@ func (s *Stepper) prepare(micro []MicroBatch, own bool) (*Prepared, error) {
 	if err := s.checkMicro(micro); err != nil {
 		return nil, err
 	}
-	p := &Prepared{s: s, micro: make([]preparedMicro, len(micro))}
+	p := &Prepared{s: s, micro: make([]preparedMicro, len(micro)), kind: micro[0].kind()}
 	ok := false
 	defer func() {
 		if !ok {
@@ -98,8 +99,8 @@ func (s *Stepper) prepare(micro []MicroBatch, own bool) (*Prepared, error) {
 	}()
 	devices := s.Devices()
 	for i, mb := range micro {
-		inputs := []*tensors.Tensor{mb.Images, mb.Targets, mb.Weights}
-		args, err := s.shardArgs(inputs...)
+		inputs, batchMajor := mb.args()
+		args, err := s.shardArgsSpec(inputs, batchMajor)
 		if err != nil {
 			return nil, fmt.Errorf("train step: micro-batch %d: %w", i, err)
 		}
@@ -148,27 +149,41 @@ func (s *Stepper) checkMicro(micro []MicroBatch) error {
 	c := s.Model.Config
 	batch := 0
 	for i, mb := range micro {
+		imgName, images, channels := "images", mb.Images, c.Channels
+		if mb.isPixels() {
+			imgName, images, channels = "pixels", mb.Pixels, 3
+		}
+		if mb.kind() != micro[0].kind() {
+			return fmt.Errorf("train step: micro-batch %d and micro-batch 0 differ in kind (floats, pixels, or pixels with mixing)", i)
+		}
 		for _, in := range []struct {
 			name string
 			t    *tensors.Tensor
-		}{{"images", mb.Images}, {"targets", mb.Targets}, {"weights", mb.Weights}} {
+		}{{imgName, images}, {"targets", mb.Targets}, {"weights", mb.Weights}} {
 			if err := in.t.CheckValid(); err != nil {
 				return fmt.Errorf("train step: micro-batch %d %s: %w", i, in.name, err)
 			}
 		}
 		n := 0
-		if dims := mb.Images.Shape().Dimensions; len(dims) > 0 {
+		if dims := images.Shape().Dimensions; len(dims) > 0 {
 			n = dims[0]
 		}
 		if n < 1 {
-			return fmt.Errorf("train step: micro-batch %d images have shape %s, want [batch, %d, %d, %d] with batch >= 1",
-				i, mb.Images.Shape(), c.ImageSize, c.ImageSize, c.Channels)
+			return fmt.Errorf("train step: micro-batch %d %s have shape %s, want [batch, %d, %d, %d] with batch >= 1",
+				i, imgName, images.Shape(), c.ImageSize, c.ImageSize, channels)
+		}
+		wantImages := s.Model.InputShape(n)
+		if mb.isPixels() {
+			wantImages = s.Model.PixelInputShape(n)
+			if err := s.checkPixelInputs(i, n, mb); err != nil {
+				return err
+			}
 		}
 		for _, in := range []struct {
 			name      string
 			got, want shapes.Shape
 		}{
-			{"images", mb.Images.Shape(), s.Model.InputShape(n)},
+			{imgName, images.Shape(), wantImages},
 			{"targets", mb.Targets.Shape(), shapes.Make(dtypes.Float32, n, c.NumClasses)},
 			{"weights", mb.Weights.Shape(), shapes.Make(dtypes.Float32, n)},
 		} {
@@ -217,12 +232,13 @@ func (s *Stepper) StepPrepared(p *Prepared, lr float64) (loss, gradNorm float64,
 	}
 	defer finalizeArgs(lrArgs)
 	// With several devices every output comes once per device (replicated): take device 0's.
+	fused, micro := s.execs(p.kind)
 	if s.Accum == 1 {
 		var args []any
 		for d, in := range p.micro[0].perDevice {
 			args = append(append(args, in...), lrArgs[d])
 		}
-		outs, err := s.fused.Call(args...)
+		outs, err := fused.Call(args...)
 		if err != nil {
 			return 0, 0, fmt.Errorf("train step: %w", err)
 		}
@@ -234,7 +250,7 @@ func (s *Stepper) StepPrepared(p *Prepared, lr float64) (loss, gradNorm float64,
 		for _, in := range p.micro[i].perDevice {
 			args = append(args, in...)
 		}
-		outs, err := s.micro.Call(args...)
+		outs, err := micro.Call(args...)
 		if err != nil {
 			return 0, 0, fmt.Errorf("train micro-step %d of %d: %w", i+1, s.Accum, err)
 		}

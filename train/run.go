@@ -84,6 +84,7 @@ type runner struct {
 	classes                []label.Class
 	evalStore              *model.Store
 	predictor              *eval.Predictor
+	evalNorm               vision.PixelNorm // the eval transform's, for 8-bit validation batches
 
 	dir, ckptDir string
 	metrics      *metricsLog
@@ -183,12 +184,17 @@ func (r *runner) setup() error {
 	r.trainLoader, err = imagenet.NewLoader(trainSplit, imagenet.LoaderConfig{BatchSize: micro, Workers: cfg.Data.Workers,
 		Prefetch: prefetch, Seed: cfg.Seed, Shuffle: true, Repeats: cfg.Data.Repeats, DropLast: true, Transform: tt,
 		MaxPixels: cfg.Data.MaxPixels, ShardIndex: cfg.Data.ShardIndex, ShardCount: cfg.Data.ShardCount,
-		ShuffleBuffer: cfg.Data.ShuffleBuffer})
+		ShuffleBuffer: cfg.Data.ShuffleBuffer, Pixels: cfg.PixelBatches(r.backend.String())})
 	if err != nil {
 		return fmt.Errorf("train loader: %w", err)
 	}
 	r.printf("loader: %d decode workers, %d micro-batches of %d decoded ahead, the next step staged on the device during each step\n",
 		r.trainLoader.Workers(), r.trainLoader.Prefetch(), micro)
+	if cfg.PixelBatches(r.backend.String()) {
+		r.printf("batches: uint8 pixels, normalised (and Mixup-blended) on the device (data.batches)\n")
+	} else {
+		r.printf("batches: float32, normalised and mixed on the host (data.batches)\n")
+	}
 	r.printf("JPEG decoder: %s; images over %d pixels are refused (data.max_pixels)\n", decode.JPEGDecoder(), maxPixels(cfg))
 	r.stepsPerEp = r.trainLoader.StepsPerEpoch() / r.microPerStep
 	if r.stepsPerEp == 0 {
@@ -206,10 +212,12 @@ func (r *runner) setup() error {
 		}
 		r.evalBatch = evalBatch
 		r.valLoader, err = imagenet.NewLoader(valSplit, imagenet.LoaderConfig{BatchSize: evalBatch, Workers: cfg.Data.Workers,
-			Prefetch: cfg.Data.Prefetch, Seed: cfg.Seed, Transform: et, NoSubstitute: true, MaxPixels: cfg.Data.MaxPixels})
+			Prefetch: cfg.Data.Prefetch, Seed: cfg.Seed, Transform: et, NoSubstitute: true, MaxPixels: cfg.Data.MaxPixels,
+			Pixels: cfg.PixelBatches(r.backend.String())})
 		if err != nil {
 			return fmt.Errorf("val loader: %w", err)
 		}
+		r.evalNorm = configs.PixelNormOf(et.Normalisation())
 		r.printf("validation: %d images\n", valSplit.Len())
 	}
 	if r.mix, err = cfg.Mixer(); err != nil {
@@ -244,6 +252,7 @@ func (r *runner) setup() error {
 	if r.stepper, err = NewStepper(r.backend, r.model, r.store, opt, r.microPerStep); err != nil {
 		return err
 	}
+	r.stepper.PixelNorm = configs.PixelNormOf(tt.Normalisation())
 	if d := r.stepper.Devices(); d > 1 {
 		r.printf("data parallel over %d devices: global batch %d, %d per device per micro-step\n", d, cfg.Optim.BatchSize, micro/d)
 	}
@@ -272,6 +281,7 @@ func (r *runner) setup() error {
 		if r.predictor, err = eval.NewPredictor(r.backend, r.model, r.evalStore, r.evalBatch); err != nil {
 			return err
 		}
+		r.predictor.PixelNorm = r.evalNorm
 	}
 	if err := os.WriteFile(filepath.Join(r.dir, "config.yaml"), yamlBytes, 0o644); err != nil {
 		return fmt.Errorf("save config: %w", err)

@@ -17,8 +17,14 @@ import (
 // MicroBatch is one forward/backward worth of host data: images [B, H, W, C], soft
 // targets [B, classes] (label smoothing and Mixup/CutMix folded in) and per-sample
 // weights [B] (0 for padding).
+//
+// Or, instead of Images, 8-bit pixels the step graph normalises itself (pixels.go): Pixels
+// [B, H, W, 3] uint8 and, for a run with Mixup, Partner [B] int32 and Mix [2] float32 (an
+// augment.MixPlan: the Mixup blend, done in the graph; CutMix and the targets are done on
+// the host as for Images).
 type MicroBatch struct {
 	Images, Targets, Weights *tensors.Tensor
+	Pixels, Partner, Mix     *tensors.Tensor
 }
 
 // Stepper runs optimizer steps. With Accum == 1 one compiled graph does forward, backward
@@ -30,9 +36,15 @@ type Stepper struct {
 	Opt   AdamW
 	Accum int
 
+	// PixelNorm normalises MicroBatch.Pixels in the step graph; it must be set before the
+	// first step on pixels.
+	PixelNorm vision.PixelNorm
+
 	backend             compute.Backend
 	vars                []*model.Variable
 	fused, micro, apply *model.Exec
+	fusedPx, microPx    *model.Exec // the same steps on 8-bit pixels
+	fusedMix, microMix  *model.Exec // and on 8-bit pixels mixed in the graph
 	devices             int
 
 	// batchMu guards batch, the micro-batch size of the first step: Prepare may run on
@@ -56,11 +68,21 @@ func NewStepper(backend compute.Backend, m *vision.Model, store *model.Store, op
 		}
 	}
 	var err error
+	// Compiled on first use: the pixel graphs cost nothing on a float run and vice versa.
 	if accum == 1 {
-		s.fused, err = model.NewExec(backend, store, s.fusedGraph)
+		if s.fused, err = model.NewExec(backend, store, s.fusedGraph); err == nil {
+			if s.fusedPx, err = model.NewExec(backend, store, s.fusedPixelsGraph); err == nil {
+				s.fusedMix, err = model.NewExec(backend, store, s.fusedMixGraph)
+			}
+		}
 	} else {
 		if s.micro, err = model.NewExec(backend, store, s.microGraph); err == nil {
 			s.apply, err = model.NewExec(backend, store, s.applyGraph)
+		}
+		if err == nil {
+			if s.microPx, err = model.NewExec(backend, store, s.microPixelsGraph); err == nil {
+				s.microMix, err = model.NewExec(backend, store, s.microMixGraph)
+			}
 		}
 	}
 	if err != nil {
@@ -137,7 +159,7 @@ func StepCount(store *model.Store) int64 {
 
 // Finalize releases the compiled graphs.
 func (s *Stepper) Finalize() {
-	for _, e := range []*model.Exec{s.fused, s.micro, s.apply} {
+	for _, e := range []*model.Exec{s.fused, s.micro, s.apply, s.fusedPx, s.microPx, s.fusedMix, s.microMix} {
 		if e != nil {
 			e.Finalize()
 		}

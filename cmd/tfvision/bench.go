@@ -179,7 +179,7 @@ func newBenchDataCmd() *cobra.Command {
 				workers = runtime.NumCPU()
 			}
 			res, err := imagenet.Bench(split, imagenet.LoaderConfig{BatchSize: batch, Workers: workers, Prefetch: 4,
-				Seed: 1, Shuffle: true, Transform: tf, MaxPixels: cfg.Data.MaxPixels}, maxImages)
+				Seed: 1, Shuffle: true, Transform: tf, MaxPixels: cfg.Data.MaxPixels, Pixels: cfg.PixelBatches(backend.Resolve(cfg.Backend))}, maxImages)
 			if err != nil {
 				return err
 			}

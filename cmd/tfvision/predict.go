@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tfvision/tfvision/backend"
+	"github.com/tfvision/tfvision/configs"
 	"github.com/tfvision/tfvision/eval"
 	"github.com/tfvision/tfvision/predict"
 	"github.com/tfvision/tfvision/run"
@@ -69,6 +70,9 @@ model) goes to stderr.`,
 				return err
 			}
 			defer p.Finalize()
+			if loaded.Config.PixelBatches(b.String()) {
+				p.PixelNorm = configs.PixelNormOf(tf.Normalisation())
+			}
 			if workers <= 0 {
 				workers = runtime.NumCPU()
 			}
