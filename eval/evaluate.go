@@ -96,6 +96,7 @@ func EvaluateWith(ctx context.Context, p *Predictor, loader *imagenet.Loader, cl
 		} else {
 			logits, err = p.Logits(b.Images, len(b.Labels))
 		}
+		loader.Release(b) // the predictor copied the images into its input tensor
 		if err != nil {
 			return res, err
 		}

@@ -46,6 +46,7 @@ func Bench(split *Split, cfg LoaderConfig, maxImages int) (BenchResult, error) {
 		got := 0
 		for b := range l.Epoch(ctx, epoch, 0) {
 			got += b.Valid
+			l.Release(b)
 			if res.Images+got >= maxImages {
 				cancel()
 				break

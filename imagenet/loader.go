@@ -89,6 +89,23 @@ type Loader struct {
 
 	mu    sync.Mutex
 	stats LoadStats
+
+	// bufs holds the image memory of batches handed back with Release, for newBatch: a
+	// batch of 128 floats images at 224 px is 77 MB, and fresh memory costs page faults,
+	// zeroing and garbage collection every time.
+	bufs sync.Pool
+}
+
+// Release hands b's image memory (Images or Pixels) back to the loader for later batches.
+// Call it once nothing reads the batch any more (the consumer copied it into a tensor);
+// b must not be used afterwards. Not calling it is always correct, only slower.
+func (l *Loader) Release(b Batch) {
+	switch {
+	case b.Images != nil && !l.cfg.Pixels && len(b.Images) == l.cfg.BatchSize*l.h*l.w*3:
+		l.bufs.Put(&b.Images)
+	case b.Pixels != nil && l.cfg.Pixels && len(b.Pixels) == l.cfg.BatchSize*l.h*l.w*3:
+		l.bufs.Put(&b.Pixels)
+	}
 }
 
 // NewLoader validates cfg and prepares a loader over split.
@@ -273,6 +290,7 @@ func (l *Loader) Epoch(ctx context.Context, epoch, startStep int) <-chan Batch {
 				sl := l.slotAt(perm, step*B+j)
 				if sl.sample < 0 {
 					b.Indices[j] = -1
+					l.clearSlot(b, j)
 					wg.Done()
 					continue
 				}
@@ -322,10 +340,19 @@ func (l *Loader) newBatch(epoch, step int) *Batch {
 		Epoch:   epoch,
 		Step:    step,
 	}
-	if l.cfg.Pixels {
-		b.Pixels = make([]uint8, B*l.h*l.w*3)
-	} else {
-		b.Images = make([]float32, B*l.h*l.w*3)
+	// Recycled memory holds an earlier batch: every slot is rewritten, by its transform,
+	// or by clearSlot where it stays empty (padding, unreadable files).
+	switch r := l.bufs.Get().(type) {
+	case *[]uint8:
+		b.Pixels = *r
+	case *[]float32:
+		b.Images = *r
+	case nil:
+		if l.cfg.Pixels {
+			b.Pixels = make([]uint8, B*l.h*l.w*3)
+		} else {
+			b.Images = make([]float32, B*l.h*l.w*3)
+		}
 	}
 	return b
 }

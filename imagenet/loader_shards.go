@@ -242,6 +242,7 @@ func (l *Loader) shardEpoch(ctx context.Context, epoch, startStep int) <-chan Ba
 				p := step*B + j
 				if p >= real {
 					b.Indices[j] = -1
+					l.clearSlot(b, j)
 					wg.Done()
 					continue
 				}
@@ -257,6 +258,7 @@ func (l *Loader) shardEpoch(ctx context.Context, epoch, startStep int) <-chan Ba
 				if cur.err != nil {
 					l.count(cur.err)
 					b.Indices[j] = -1
+					l.clearSlot(b, j)
 					wg.Done()
 					continue
 				}

@@ -57,6 +57,7 @@ func (r *runner) prepareSteps(ctx context.Context, batches <-chan imagenet.Batch
 			}
 			// Seeded by the micro-step index, as a resumed run needs to mix identically.
 			mbs = append(mbs, r.microBatch(b, epoch, microDone+len(mbs)))
+			r.trainLoader.Release(b) // the micro-batch's tensors are copies
 		}
 		if ctx.Err() != nil {
 			return
