@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image"
 	"image/color"
+	"image/draw"
 	"math"
 	"math/rand/v2"
 	"path/filepath"
@@ -113,7 +114,12 @@ type fastNearest struct{ h, w int }
 func (t fastNearest) Size() (int, int) { return t.h, t.w }
 
 func (t fastNearest) Apply(img image.Image, _ *rand.Rand, dst []float32) error {
-	m := img.(*image.RGBA)
+	m, ok := img.(*image.RGBA)
+	if !ok { // image/jpeg's YCbCr (TFVISION_JPEG=std)
+		b := img.Bounds()
+		m = image.NewRGBA(b)
+		draw.Draw(m, b, img, b.Min, draw.Src)
+	}
 	W, H := m.Bounds().Dx(), m.Bounds().Dy()
 	for y := range t.h {
 		row := m.Pix[(y*H/t.h)*m.Stride:]

@@ -41,6 +41,11 @@ type Options struct {
 	// SizeFor, when set, gives the size hint from the image's full size (read
 	// from the header) instead of MinW, MinH.
 	SizeFor func(w, h int) (minW, minH int)
+	// YCbCr keeps the standard library's JPEG output as it decodes it, an
+	// *image.YCbCr, instead of converting the whole image to RGBA. For readers that
+	// convert as they read (augment's resampler converts only the rows and columns a
+	// crop touches, with the same formula): one full-size pass and buffer fewer.
+	YCbCr bool
 }
 
 // File reads and decodes the image at path into RGB.
@@ -49,9 +54,10 @@ type Options struct {
 // training set has a PNG named .JPEG. JPEG, PNG and GIF are understood.
 // The header is read first: more than the pixel limit (width × height as
 // claimed) is an error wrapping ErrTooLarge, so a few hundred bytes claiming
-// 60000 × 60000 cost nothing. The result is always an *image.RGBA with opaque
+// 60000 × 60000 cost nothing. The result is an *image.RGBA with opaque
 // pixels: YCbCr, grayscale and CMYK/YCCK JPEGs (22 ImageNet files are CMYK)
-// are converted, so transforms need to handle a single pixel layout. Empty,
+// are converted, so transforms need to handle a single pixel layout; only
+// Options.YCbCr lets the standard library's YCbCr output through. Empty,
 // truncated and unrecognised files return an error that names the file.
 // JPEGs go through libjpeg-turbo when it was loaded (JPEGDecoder).
 func File(path string, o Options) (image.Image, error) {
@@ -188,6 +194,9 @@ func decodeBytesSized(data []byte, o Options, turbo bool) (_ image.Image, w, h, 
 	}
 	if err != nil {
 		return nil, 0, 0, 0, wrapTruncated(f, data, err)
+	}
+	if y, ok := img.(*image.YCbCr); ok && o.YCbCr && y.Rect.Min == (image.Point{}) {
+		return y, w, h, 8, nil
 	}
 	return toRGBA(img), w, h, 8, nil
 }
