@@ -1,6 +1,3 @@
-// Package atomicfile writes files so readers and crashes never see a partial one: the
-// content goes to a temp file in the same directory, which is renamed over the target
-// only once complete.
 package atomicfile
 
 import (

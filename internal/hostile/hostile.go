@@ -1,6 +1,3 @@
-// Package hostile builds small image files whose headers claim huge sizes, for tests of
-// the decoders' pixel limit (issue 13): a decoder that trusts the header allocates
-// gigabytes for a few hundred bytes.
 package hostile
 
 import (

@@ -293,3 +293,21 @@ func TestDocsStateTheRules(t *testing.T) {
 		}
 	}
 }
+
+// testOnly are packages that exist for tests (a fake fused-attention backend, huge-header
+// image files, the shared test backend): production code must not depend on them.
+var testOnly = []string{"internal/fakefused", "internal/hostile", "internal/testbackend"}
+
+// TestTestSupportStaysInTests: no production package depends on a test-only package.
+func TestTestSupportStaysInTests(t *testing.T) {
+	for _, p := range listPackages(t) {
+		for _, only := range testOnly {
+			if within(p.ImportPath, only) {
+				continue
+			}
+			if slices.ContainsFunc(p.Deps, func(d string) bool { return within(d, only) }) {
+				t.Errorf("%s depends on the test-only package %s", strings.TrimPrefix(p.ImportPath, module+"/"), only)
+			}
+		}
+	}
+}

@@ -1,7 +1,3 @@
-// Package runlock gives one process at a time a run directory: an exclusive flock on
-// DIR/.lock, which the kernel releases when the process exits however it exits (no stale
-// locks after a kill -9). The lock file records the holder's pid and command so a second
-// process can name it.
 package runlock
 
 import (
