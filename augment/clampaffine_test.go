@@ -60,3 +60,26 @@ func TestEmitFloatFlip(t *testing.T) {
 		t.Fatalf("plain value %g is not the normalised input", v)
 	}
 }
+
+// TestRoundRowMatchesClampRound: the row-wise rounding emitBytes uses stores the bytes
+// clampRound gives value by value, for values below 0, above 255, at .5 boundaries and
+// in between, with a scalar tail; and clamp255's row-wise clip equals the per-value one.
+func TestRoundRowMatchesClampRound(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	vals := []float32{-3, -0.5, -0.4999, 0, 0.49999, 0.5, 1.5, 2.5, 127.5, 254.49, 254.5, 255, 255.4, 300}
+	for range 200 {
+		vals = append(vals, float32(rng.Float64()*280-12))
+	}
+	row := append([]float32(nil), vals...)
+	roundRow(row)
+	clipped := append([]float32(nil), vals...)
+	clamp255(clipped)
+	for i, v := range vals {
+		if uint8(row[i]) != clampRound(v) || row[i] != float32(clampRound(v)) {
+			t.Fatalf("value %g: roundRow gives %g, clampRound %d", v, row[i], clampRound(v))
+		}
+		if want := min(max(v, 0), 255); math.Float32bits(clipped[i]) != math.Float32bits(want) {
+			t.Fatalf("value %g: clamp255 gives %g, want %g", v, clipped[i], want)
+		}
+	}
+}

@@ -100,18 +100,22 @@ func (e *Eval) ApplyBytes(img image.Image, rng *rand.Rand, dst []uint8) error {
 }
 
 // emitBytes returns an emit function rounding rows to 8 bits (PIL's output quantisation,
-// as emitNRGBA), optionally mirrored, into dst (HWC RGB, width w).
+// as emitNRGBA), optionally mirrored, into dst (HWC RGB, width w). The rounding runs over
+// the whole row at once (roundRow, vectorised where the CPU allows); what is left per
+// value is the store.
 func emitBytes(dst []uint8, w int, flip bool) func(int, []float32) {
 	return func(y int, row []float32) {
 		out := dst[y*3*w : (y+1)*3*w]
+		row = row[:3*w]
+		roundRow(row)
 		for x := 0; x < w; x++ {
 			sx := x
 			if flip {
 				sx = w - 1 - x
 			}
-			p := row[3*sx : 3*sx+3]
-			o := out[3*x : 3*x+3]
-			o[0], o[1], o[2] = clampRound(p[0]), clampRound(p[1]), clampRound(p[2])
+			p := row[3*sx : 3*sx+3 : 3*sx+3]
+			o := out[3*x : 3*x+3 : 3*x+3]
+			o[0], o[1], o[2] = uint8(p[0]), uint8(p[1]), uint8(p[2])
 		}
 	}
 }

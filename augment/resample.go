@@ -173,14 +173,6 @@ func (c *coeffs) hfilter(rp, gp, bp []float32, xa int, out []float32) {
 	}
 }
 
-// clamp255 clips an intermediate row to [0, 255]: Pillow stores the first
-// pass in 8 bits, so bicubic overshoot is clipped before the second pass.
-func clamp255(row []float32) {
-	for i, v := range row {
-		row[i] = min(max(v, 0), 255)
-	}
-}
-
 // resampleVH: read all needed source rows (planar), filter vertically into
 // one planar row per output row, then horizontally.
 func resampleVH(src image.Image, ax, ay axis, s *scratch, xa, xb, ya, yb int, emit func(int, []float32)) {

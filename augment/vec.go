@@ -23,3 +23,19 @@ func clampAffineGeneric(dst, src, scale, bias []float32) {
 		dst[i] = v*scale[i] + bias[i]
 	}
 }
+
+// clamp255Generic clips an intermediate row to [0, 255]: Pillow stores the first pass in
+// 8 bits, so bicubic overshoot is clipped before the second pass.
+func clamp255Generic(row []float32) {
+	for i, v := range row {
+		row[i] = min(max(v, 0), 255)
+	}
+}
+
+// roundRowGeneric sets row[i] to the integer clampRound(row[i]) stores: v+0.5 clipped to
+// [0, 255] and truncated, as PIL rounds its 8-bit output.
+func roundRowGeneric(row []float32) {
+	for i, v := range row {
+		row[i] = float32(clampRound(v))
+	}
+}

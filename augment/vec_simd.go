@@ -56,3 +56,33 @@ func clampAffine(dst, src, scale, bias []float32) {
 	}
 	clampAffineGeneric(dst[i:], src[i:], scale[i:], bias[i:])
 }
+
+// clamp255 clips a row to [0, 255] (see clamp255Generic), 8 lanes at a time.
+func clamp255(row []float32) {
+	if !haveAVX2FMA {
+		clamp255Generic(row)
+		return
+	}
+	lo, hi := archsimd.BroadcastFloat32x8(0), archsimd.BroadcastFloat32x8(255)
+	i := 0
+	for ; i+8 <= len(row); i += 8 {
+		archsimd.LoadFloat32x8(row[i:]).Max(lo).Min(hi).Store(row[i:])
+	}
+	clamp255Generic(row[i:])
+}
+
+// roundRow is roundRowGeneric 8 lanes at a time: the same add, clip and truncation, so
+// the bytes emitBytes then stores are clampRound's (TestRoundRowMatchesClampRound).
+func roundRow(row []float32) {
+	if !haveAVX2FMA {
+		roundRowGeneric(row)
+		return
+	}
+	half := archsimd.BroadcastFloat32x8(0.5)
+	lo, hi := archsimd.BroadcastFloat32x8(0), archsimd.BroadcastFloat32x8(255)
+	i := 0
+	for ; i+8 <= len(row); i += 8 {
+		archsimd.LoadFloat32x8(row[i:]).Add(half).Max(lo).Min(hi).Trunc().Store(row[i:])
+	}
+	roundRowGeneric(row[i:])
+}
