@@ -2,7 +2,7 @@
 # Side-by-side input-pipeline benchmark: tfvision's loader (with image/jpeg, TFVISION_JPEG=std,
 # and, if libturbojpeg0 is installed, with libjpeg-turbo loaded at run time) vs
 # torchvision/PIL, on the same ImageNet-sized synthetic JPEGs (500×375, q90, 4:2:0), train and
-# eval transforms, 1 and N workers, alternated over ROUNDS rounds (default 3) so that a
+# eval transforms, float32 and uint8 batches, 1 and N workers, alternated over ROUNDS rounds (default 3) so that a
 # shared machine's load falls on every contender alike. Each line gives images/s (wall) and
 # images per CPU-second (the process and its workers: the per-core cost, much less swayed
 # by other load). Usage: scripts/bench-data.sh [DATA_DIR] [MAX_IMAGES]
@@ -32,14 +32,19 @@ for r in $(seq "$rounds"); do
     extra=""
     if [ "$mode" = train ]; then extra="--set augment.rand_augment= --set augment.re_prob=0"; fi
     for w in $workers; do
-      for d in $decoders; do
-        printf 'round %s %-5s workers %s tfvision TFVISION_JPEG=%-4s ' "$r" "$mode" "$w" "$d"
+      # float32 batches (what the pure-Go backend trains on) with each decoder, and uint8
+      # batches (what an XLA/GPU run trains on: normalised on the device) with the default one.
+      for run in "float32 std" "float32 auto" "uint8 auto"; do
+        set -- $run
+        case " $decoders " in *" $2 "*) ;; *) continue ;; esac
+        printf 'round %s %-5s workers %s tfvision %-7s TFVISION_JPEG=%-4s ' "$r" "$mode" "$w" "$1" "$2"
         # shellcheck disable=SC2086
-        TFVISION_JPEG=$d bin/tfvision bench data --data "$data" --$mode --workers "$w" --max "$max" $extra | tail -1 |
+        TFVISION_JPEG=$2 bin/tfvision bench data --data "$data" --$mode --workers "$w" --max "$max" \
+          --set data.batches="$1" $extra | tail -1 |
           sed -E 's/.*: ([0-9.]+) images\/s, .*; ([0-9.]+) images per CPU-second.*/\1 img\/s, \2 per CPU-s/'
       done
       if [ -n "$torch" ]; then
-        printf 'round %s %-5s workers %s torchvision              ' "$r" "$mode" "$w"
+        printf 'round %s %-5s workers %s torchvision + PIL                     ' "$r" "$mode" "$w"
         /usr/bin/python3 scripts/torch_data_bench.py --data "$data" --$mode --workers "$w" --max "$max" |
           /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); print("%.1f img/s, %.1f per CPU-s" % (d["images_per_sec"], d["images_per_cpu_sec"]))'
       fi
