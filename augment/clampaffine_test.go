@@ -83,3 +83,25 @@ func TestRoundRowMatchesClampRound(t *testing.T) {
 		}
 	}
 }
+
+// TestReadRow4MatchesScalar: the 8-pixels-at-a-time byte→float conversion equals the
+// per-pixel one for every length (tails included), from any pixel of a row.
+func TestReadRow4MatchesScalar(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	pix := make([]uint8, 4*64)
+	for i := range pix {
+		pix[i] = uint8(rng.IntN(256))
+	}
+	for start := range 5 {
+		for n := 0; n+start <= 64; n++ {
+			src := pix[4*start : 4*(start+n)]
+			r, g, b := make([]float32, n), make([]float32, n), make([]float32, n)
+			readRow4(src, r, g, b)
+			for i := range n {
+				if r[i] != float32(src[4*i]) || g[i] != float32(src[4*i+1]) || b[i] != float32(src[4*i+2]) {
+					t.Fatalf("start %d, n %d, pixel %d: %v %v %v, want %v", start, n, i, r[i], g[i], b[i], src[4*i:4*i+3])
+				}
+			}
+		}
+	}
+}

@@ -52,7 +52,8 @@ func readRow(src image.Image, y, x0, x1 int, r, g, b []float32) {
 	}
 }
 
-func readRow4(pix []uint8, r, g, b []float32) {
+// readRow4Generic converts RGBA/NRGBA bytes (alpha ignored) to planar floats.
+func readRow4Generic(pix []uint8, r, g, b []float32) {
 	n := len(r)
 	pix = pix[:4*n]
 	g, b = g[:n], b[:n]

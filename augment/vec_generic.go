@@ -11,3 +11,5 @@ func clampAffine(dst, src, scale, bias []float32) { clampAffineGeneric(dst, src,
 func clamp255(row []float32) { clamp255Generic(row) }
 
 func roundRow(row []float32) { roundRowGeneric(row) }
+
+func readRow4(pix []uint8, r, g, b []float32) { readRow4Generic(pix, r, g, b) }

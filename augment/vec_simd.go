@@ -2,7 +2,10 @@
 
 package augment
 
-import "simd/archsimd"
+import (
+	"simd/archsimd"
+	"unsafe"
+)
 
 // The vertical resampling pass is a run of contiguous multiply-adds over
 // whole rows; the Go compiler does not vectorise loops, so with
@@ -85,4 +88,29 @@ func roundRow(row []float32) {
 		archsimd.LoadFloat32x8(row[i:]).Add(half).Max(lo).Min(hi).Trunc().Store(row[i:])
 	}
 	roundRowGeneric(row[i:])
+}
+
+// readRow4 converts RGBA/NRGBA bytes (alpha ignored) to planar floats, 8 pixels at a
+// time: each pixel is one little-endian uint32 lane, so a channel is a shift and a mask,
+// then an exact int→float conversion (values equal readRow4Generic's). Pixel rows start at
+// a multiple of 4 bytes (image.RGBA and NRGBA strides and offsets are), so viewing them as
+// uint32s is aligned.
+func readRow4(pix []uint8, r, g, b []float32) {
+	n := len(r)
+	if !haveAVX2FMA || n < 8 || uintptr(unsafe.Pointer(unsafe.SliceData(pix)))%4 != 0 {
+		readRow4Generic(pix, r, g, b)
+		return
+	}
+	pix = pix[:4*n]
+	g, b = g[:n], b[:n]
+	words := unsafe.Slice((*uint32)(unsafe.Pointer(unsafe.SliceData(pix))), n)
+	mask := archsimd.BroadcastUint32x8(0xff)
+	i := 0
+	for ; i+8 <= n; i += 8 {
+		v := archsimd.LoadUint32x8(words[i:])
+		v.And(mask).AsInt32x8().ConvertToFloat32().Store(r[i:])
+		v.ShiftAllRight(8).And(mask).AsInt32x8().ConvertToFloat32().Store(g[i:])
+		v.ShiftAllRight(16).And(mask).AsInt32x8().ConvertToFloat32().Store(b[i:])
+	}
+	readRow4Generic(pix[4*i:], r[i:], g[i:], b[i:])
 }
