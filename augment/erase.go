@@ -27,6 +27,21 @@ func buildErase(a *Args) (Op, error) {
 // It returns the erased box as (top, left, height, width); ok is false when
 // nothing was erased.
 func RandomErase(dst []float32, h, w, c int, p float64, rng *rand.Rand) (top, left, eh, ew int, ok bool) {
+	if top, left, eh, ew, ok = eraseBox(h, w, p, rng); !ok {
+		return
+	}
+	for y := top; y < top+eh; y++ {
+		row := dst[(y*w+left)*c : (y*w+left+ew)*c]
+		for i := range row {
+			row[i] = float32(rng.NormFloat64())
+		}
+	}
+	return
+}
+
+// eraseBox makes RandomErase's draws up to its fill: whether to erase, then the box. The
+// float and 8-bit erasers share it, so their boxes come from the same draws.
+func eraseBox(h, w int, p float64, rng *rand.Rand) (top, left, eh, ew int, ok bool) {
 	const minArea, maxArea = 0.02, 1.0 / 3
 	if p <= 0 || rng.Float64() > p {
 		return 0, 0, 0, 0, false
@@ -39,15 +54,7 @@ func RandomErase(dst []float32, h, w, c int, p float64, rng *rand.Rand) (top, le
 		eh = int(math.RoundToEven(math.Sqrt(target * ar)))
 		ew = int(math.RoundToEven(math.Sqrt(target / ar)))
 		if ew < w && eh < h {
-			top = rng.IntN(h - eh + 1)
-			left = rng.IntN(w - ew + 1)
-			for y := top; y < top+eh; y++ {
-				row := dst[(y*w+left)*c : (y*w+left+ew)*c]
-				for i := range row {
-					row[i] = float32(rng.NormFloat64())
-				}
-			}
-			return top, left, eh, ew, true
+			return rng.IntN(h - eh + 1), rng.IntN(w - ew + 1), eh, ew, true
 		}
 	}
 	return 0, 0, 0, 0, false

@@ -134,19 +134,24 @@ func resizeCropGeometry(w, h, short, size int) (rw, rh, top, left int) {
 // Apply writes the evaluation view of img into dst (Size×Size×3, HWC, RGB,
 // normalised). rng may be nil (see NewEvalSpec); the default spec draws nothing.
 func (e *Eval) Apply(img image.Image, rng *rand.Rand, dst []float32) error {
-	n := e.p.size
-	b, err := checkApply(img, dst, n)
+	b, err := checkApply(img, dst, e.p.size)
 	if err != nil {
 		return err
 	}
+	e.applyTo(img, b, rng, e.p.floats(dst))
+	return nil
+}
+
+// applyTo resizes and center-crops img (bounds b) through the pipeline into out.
+func (e *Eval) applyTo(img image.Image, b image.Rectangle, rng *rand.Rand, out sink) {
+	n := e.p.size
 	rw, rh, top, left := resizeCropGeometry(b.Dx(), b.Dy(), e.p.short, n)
 	ax := axis{lo: b.Min.X, inSize: b.Dx(), scale: float64(b.Dx()) / float64(rw), off: left, out: n}
 	ay := axis{lo: b.Min.Y, inSize: b.Dy(), scale: float64(b.Dy()) / float64(rh), off: top, out: n}
 	if rng == nil && e.p.draws() {
 		rng = rand.New(rand.NewPCG(evalSeed, evalSeed))
 	}
-	e.p.run(img, ax, ay, rng, dst)
-	return nil
+	e.p.run(img, ax, ay, rng, out)
 }
 
 // evalSeed seeds the generator of eval ops that draw when the caller passes no rng.

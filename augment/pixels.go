@@ -1,7 +1,6 @@
 package augment
 
 import (
-	"fmt"
 	"image"
 	"math"
 	"math/rand/v2"
@@ -13,89 +12,39 @@ import (
 // torchvision's PIL pipeline holds before ToTensor: the resampled crop rounded to 8 bits,
 // flipped, RandAugment-ed, and (unlike timm, which erases after normalising) erased.
 //
-// Every method draws from rng exactly what its float counterpart draws, in the same order,
-// so a sample's augmentation depends on (seed, epoch, sample) alone on either path.
-
-// checkPixels is checkApply for a uint8 destination.
-func checkPixels(img image.Image, dst []uint8, n int) (image.Rectangle, error) {
-	if len(dst) != n*n*3 {
-		return image.Rectangle{}, fmt.Errorf("augment: dst has %d bytes, want %d (%d×%d×3)", len(dst), n*n*3, n, n)
-	}
-	b := img.Bounds()
-	if b.Empty() {
-		return b, fmt.Errorf("augment: empty image %v", b)
-	}
-	return b, nil
-}
+// Every method runs the same pipeline as its float counterpart (pipeline.run, into a
+// byteSink), so it draws from rng exactly the same, in the same order: a sample's
+// augmentation depends on (seed, epoch, sample) alone on either path.
 
 // ApplyBytes is Apply with 8-bit output: dst (Size×Size×3, HWC, RGB) gets the augmented
 // pixels before normalisation. Erased boxes hold 8-bit noise (see RandomErasePixels).
 func (t *Train) ApplyBytes(img image.Image, rng *rand.Rand, dst []uint8) error {
-	n := t.p.size
-	b, err := checkPixels(img, dst, n)
+	b, err := checkApply(img, dst, t.p.size)
 	if err != nil {
 		return err
 	}
-	box := SampleRRCBox(b.Dx(), b.Dy(), t.p.rrc.scale, t.p.rrc.ratio, rng).Add(b.Min)
-	ax, ay := cropAxes(box, n, n)
-	t.p.runBytes(img, ax, ay, rng, dst)
+	t.applyTo(img, b, rng, t.p.bytes(dst))
 	return nil
 }
 
 // ApplyScaledBytes is ApplyScaled with 8-bit output (see ApplyBytes).
 func (t *Train) ApplyScaledBytes(img image.Image, fullW, fullH int, scale float64, rng *rand.Rand, dst []uint8) error {
-	n := t.p.size
-	b, err := checkPixels(img, dst, n)
+	b, err := checkApply(img, dst, t.p.size)
 	if err != nil {
 		return err
 	}
-	box := SampleRRCBox(fullW, fullH, t.p.rrc.scale, t.p.rrc.ratio, rng)
-	ax := scaledAxis(box.Min.X, box.Max.X, scale, b.Min.X, b.Dx(), n)
-	ay := scaledAxis(box.Min.Y, box.Max.Y, scale, b.Min.Y, b.Dy(), n)
-	t.p.runBytes(img, ax, ay, rng, dst)
+	t.applyScaledTo(img, b, fullW, fullH, scale, rng, t.p.bytes(dst))
 	return nil
-}
-
-// runBytes is run (registry.go) with 8-bit output; the draws are the same: flip, the
-// 8-bit ops, erasing.
-func (p *pipeline) runBytes(img image.Image, ax, ay axis, rng *rand.Rand, dst []uint8) {
-	n := p.size
-	flip := p.flip > 0 && rng.Float64() < p.flip
-
-	s := scratchPool.Get().(*scratch)
-	defer scratchPool.Put(s)
-	if len(p.image) == 0 {
-		resample(img, ax, ay, p.interp, s, emitBytes(dst, n, flip))
-	} else {
-		if s.img == nil || s.img.Rect.Dx() != n || s.img.Rect.Dy() != n {
-			s.img = image.NewNRGBA(image.Rect(0, 0, n, n))
-		}
-		resample(img, ax, ay, p.interp, s, emitNRGBA(s.img, flip))
-		for _, op := range p.image {
-			op.Apply(s.img, rng)
-		}
-		nrgbaToRGB(s.img, dst)
-	}
-	for _, pe := range p.erase {
-		RandomErasePixels(dst, n, n, pe, p.mean, p.std, rng)
-	}
 }
 
 // ApplyBytes is Apply with 8-bit output: dst (Size×Size×3, HWC, RGB) gets the center crop
 // before normalisation. rng may be nil, as for Apply.
 func (e *Eval) ApplyBytes(img image.Image, rng *rand.Rand, dst []uint8) error {
-	n := e.p.size
-	b, err := checkPixels(img, dst, n)
+	b, err := checkApply(img, dst, e.p.size)
 	if err != nil {
 		return err
 	}
-	rw, rh, top, left := resizeCropGeometry(b.Dx(), b.Dy(), e.p.short, n)
-	ax := axis{lo: b.Min.X, inSize: b.Dx(), scale: float64(b.Dx()) / float64(rw), off: left, out: n}
-	ay := axis{lo: b.Min.Y, inSize: b.Dy(), scale: float64(b.Dy()) / float64(rh), off: top, out: n}
-	if rng == nil && e.p.draws() {
-		rng = rand.New(rand.NewPCG(evalSeed, evalSeed))
-	}
-	e.p.runBytes(img, ax, ay, rng, dst)
+	e.applyTo(img, b, rng, e.p.bytes(dst))
 	return nil
 }
 
@@ -145,32 +94,18 @@ func nrgbaToRGB(img *image.NRGBA, dst []uint8) {
 // resumes and worker counts; the difference is confined to the 3–4% tail draws of the
 // noise, and noise covers about 4% of the training pixels (p 0.25 × a mean box area of 18%).
 func RandomErasePixels(dst []uint8, h, w int, p float64, mean, std [3]float32, rng *rand.Rand) (top, left, eh, ew int, ok bool) {
-	const minArea, maxArea = 0.02, 1.0 / 3
-	if p <= 0 || rng.Float64() > p {
-		return 0, 0, 0, 0, false
+	if top, left, eh, ew, ok = eraseBox(h, w, p, rng); !ok {
+		return
 	}
-	area := float64(h * w)
-	logLo, logHi := math.Log(0.3), math.Log(1/0.3)
-	for range 10 {
-		target := (minArea + (maxArea-minArea)*rng.Float64()) * area
-		ar := math.Exp(logLo + (logHi-logLo)*rng.Float64())
-		eh = int(math.RoundToEven(math.Sqrt(target * ar)))
-		ew = int(math.RoundToEven(math.Sqrt(target / ar)))
-		if ew < w && eh < h {
-			top = rng.IntN(h - eh + 1)
-			left = rng.IntN(w - ew + 1)
-			for y := top; y < top+eh; y++ {
-				row := dst[(y*w+left)*3 : (y*w+left+ew)*3]
-				for i := range row {
-					c := i % 3
-					v := 255 * (float64(mean[c]) + float64(std[c])*rng.NormFloat64())
-					row[i] = uint8(min(max(math.Round(v), 0), 255))
-				}
-			}
-			return top, left, eh, ew, true
+	for y := top; y < top+eh; y++ {
+		row := dst[(y*w+left)*3 : (y*w+left+ew)*3]
+		for i := range row {
+			c := i % 3
+			v := 255 * (float64(mean[c]) + float64(std[c])*rng.NormFloat64())
+			row[i] = uint8(min(max(math.Round(v), 0), 255))
 		}
 	}
-	return 0, 0, 0, 0, false
+	return
 }
 
 // NormalizeAffine returns the per-channel scale and bias that map an 8-bit value v to

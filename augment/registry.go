@@ -258,16 +258,17 @@ func buildPipeline(spec string, size int) (*pipeline, error) {
 }
 
 // run is the pipeline after the geometry: ax, ay say what to resample. Without 8-bit
-// ops the resample writes normalised floats straight into dst; with them it goes
-// through one 8-bit image at output size (timm runs RandAugment on PIL images).
-func (p *pipeline) run(img image.Image, ax, ay axis, rng *rand.Rand, dst []float32) {
+// ops the resample writes straight into out; with them it goes through one 8-bit image
+// at output size (timm runs RandAugment on PIL images). The draws do not depend on out,
+// so a sample's float and 8-bit outputs are the same augmentation.
+func (p *pipeline) run(img image.Image, ax, ay axis, rng *rand.Rand, out sink) {
 	n := p.size
 	flip := p.flip > 0 && rng.Float64() < p.flip
 
 	s := scratchPool.Get().(*scratch)
 	defer scratchPool.Put(s)
 	if len(p.image) == 0 {
-		resample(img, ax, ay, p.interp, s, p.norm.emitFloat(dst, n, flip))
+		resample(img, ax, ay, p.interp, s, out.emit(n, flip))
 	} else {
 		if s.img == nil || s.img.Rect.Dx() != n || s.img.Rect.Dy() != n {
 			s.img = image.NewNRGBA(image.Rect(0, 0, n, n))
@@ -276,9 +277,9 @@ func (p *pipeline) run(img image.Image, ax, ay axis, rng *rand.Rand, dst []float
 		for _, op := range p.image {
 			op.Apply(s.img, rng)
 		}
-		p.norm.normalizeNRGBA(s.img, dst)
+		out.fromNRGBA(s.img)
 	}
 	for _, pe := range p.erase {
-		RandomErase(dst, n, n, 3, pe, rng)
+		out.erase(n, pe, rng)
 	}
 }

@@ -7,9 +7,13 @@ import (
 
 // checkApply is what both transforms require before they write: dst holds one n×n×3 view
 // and img has pixels. It returns img's bounds.
-func checkApply(img image.Image, dst []float32, n int) (image.Rectangle, error) {
+func checkApply[T float32 | uint8](img image.Image, dst []T, n int) (image.Rectangle, error) {
 	if len(dst) != n*n*3 {
-		return image.Rectangle{}, fmt.Errorf("augment: dst has %d floats, want %d (%d×%d×3)", len(dst), n*n*3, n, n)
+		unit := "floats"
+		if _, bytes := any(dst).([]uint8); bytes {
+			unit = "bytes"
+		}
+		return image.Rectangle{}, fmt.Errorf("augment: dst has %d %s, want %d (%d×%d×3)", len(dst), unit, n*n*3, n, n)
 	}
 	b := img.Bounds()
 	if b.Empty() {

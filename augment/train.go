@@ -153,15 +153,20 @@ func (t *Train) Normalisation() (mean, std [3]float32) { return t.p.mean, t.p.st
 // draws happen in the spec's order (for the default spec torchvision/timm's: crop box,
 // flip, RandAugment, erasing).
 func (t *Train) Apply(img image.Image, rng *rand.Rand, dst []float32) error {
-	n := t.p.size
-	b, err := checkApply(img, dst, n)
+	b, err := checkApply(img, dst, t.p.size)
 	if err != nil {
 		return err
 	}
+	t.applyTo(img, b, rng, t.p.floats(dst))
+	return nil
+}
+
+// applyTo draws the crop box on img (bounds b) and runs the pipeline into out.
+func (t *Train) applyTo(img image.Image, b image.Rectangle, rng *rand.Rand, out sink) {
+	n := t.p.size
 	box := SampleRRCBox(b.Dx(), b.Dy(), t.p.rrc.scale, t.p.rrc.ratio, rng).Add(b.Min)
 	ax, ay := cropAxes(box, n, n)
-	t.p.run(img, ax, ay, rng, dst)
-	return nil
+	t.p.run(img, ax, ay, rng, out)
 }
 
 // MinDecodeSizeFor implements imagenet.CropPlanner: for a w×h image, the smallest
@@ -179,16 +184,22 @@ func (t *Train) MinDecodeSizeFor(w, h int, rng *rand.Rand) (minW, minH int) {
 // full image (same rng stream); the box is mapped onto img in fractional coordinates.
 // With img the full image (scale 1) the result equals Apply's.
 func (t *Train) ApplyScaled(img image.Image, fullW, fullH int, scale float64, rng *rand.Rand, dst []float32) error {
-	n := t.p.size
-	b, err := checkApply(img, dst, n)
+	b, err := checkApply(img, dst, t.p.size)
 	if err != nil {
 		return err
 	}
+	t.applyScaledTo(img, b, fullW, fullH, scale, rng, t.p.floats(dst))
+	return nil
+}
+
+// applyScaledTo draws the crop box on the full size, maps it onto img (bounds b, decoded
+// at scale) and runs the pipeline into out.
+func (t *Train) applyScaledTo(img image.Image, b image.Rectangle, fullW, fullH int, scale float64, rng *rand.Rand, out sink) {
+	n := t.p.size
 	box := SampleRRCBox(fullW, fullH, t.p.rrc.scale, t.p.rrc.ratio, rng)
 	ax := scaledAxis(box.Min.X, box.Max.X, scale, b.Min.X, b.Dx(), n)
 	ay := scaledAxis(box.Min.Y, box.Max.Y, scale, b.Min.Y, b.Dy(), n)
-	t.p.run(img, ax, ay, rng, dst)
-	return nil
+	t.p.run(img, ax, ay, rng, out)
 }
 
 // scaledAxis maps the full-size crop [x0, x1) onto a decode at scale whose pixels start
