@@ -3,7 +3,6 @@ package imagenet
 import (
 	"fmt"
 	"image"
-	"image/color"
 	"image/draw"
 	"math"
 	"math/rand/v2"
@@ -13,20 +12,6 @@ import (
 
 	"github.com/tfvision/tfvision/imagenet/decode"
 )
-
-// photoLike makes a w x h image with smooth gradients and noise, so JPEG
-// sizes and decode costs resemble real photos more than flat colour does.
-func photoLike(w, h int, seed uint64) *image.RGBA {
-	rng := rand.New(rand.NewPCG(seed, 1))
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	for y := range h {
-		for x := range w {
-			n := uint8(rng.IntN(40))
-			img.SetRGBA(x, y, color.RGBA{uint8(x*255/w) + n, uint8(y*255/h) + n, uint8((x+y)*127/(w+h)) + n, 255})
-		}
-	}
-	return img
-}
 
 func TestBench(t *testing.T) {
 	sp := flatSplit(t, t.TempDir(), 10, 2)

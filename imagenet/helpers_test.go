@@ -1,18 +1,17 @@
 package imagenet
 
 import (
-	"bytes"
 	"fmt"
 	"image"
 	"image/color"
-	"image/jpeg"
-	"image/png"
 	"io/fs"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/tfvision/tfvision/internal/testimages"
 )
 
 // nearestTransform resizes by nearest neighbour to h x w and scales to [0,1].
@@ -49,40 +48,6 @@ func mkdir(t *testing.T, p string) {
 	if err := os.MkdirAll(p, 0o755); err != nil {
 		t.Fatal(err)
 	}
-}
-
-func writeFile(t *testing.T, p string, data []byte) {
-	t.Helper()
-	mkdir(t, filepath.Dir(p))
-	if err := os.WriteFile(p, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func solid(w, h int, c color.RGBA) *image.RGBA {
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	for i := 0; i < len(img.Pix); i += 4 {
-		img.Pix[i], img.Pix[i+1], img.Pix[i+2], img.Pix[i+3] = c.R, c.G, c.B, 255
-	}
-	return img
-}
-
-func jpegBytes(t testing.TB, img image.Image) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 95}); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
-
-func pngBytes(t testing.TB, img image.Image) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	if err := png.Encode(&buf, img); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
 }
 
 // indexColor gives sample k a distinct colour that survives JPEG, so batch
@@ -127,33 +92,23 @@ func timeNowMinus(minutes int) time.Time {
 func writeBytes(p string, data []byte) error { return os.WriteFile(p, data, 0o644) }
 
 // dirtyFiles writes one file of each kind found in real ImageNet copies and returns
-// name → path, for the listing and loader tests. The CMYK JPEGs are the decoder's
-// fixtures (decode/testdata; its tests check the colours).
+// name → path, for the listing and loader tests. The CMYK JPEG is the decoder's fixture
+// (decode/testdata; its tests check the colours).
 func dirtyFiles(t *testing.T, dir string) map[string]string {
 	t.Helper()
 	cmyk, err := os.ReadFile("decode/testdata/cmyk_red.jpg") // Adobe CMYK (YCCK) JPEG made by ImageMagick
 	if err != nil {
 		t.Fatal(err)
 	}
-	gray := image.NewGray(image.Rect(0, 0, 8, 8))
-	for i := range gray.Pix {
-		gray.Pix[i] = 128
-	}
-	full := jpegBytes(t, solid(32, 32, color.RGBA{10, 200, 30, 255}))
-	files := map[string][]byte{
-		"rgb.JPEG":       jpegBytes(t, solid(8, 8, color.RGBA{200, 40, 90, 255})),
-		"png_named.JPEG": pngBytes(t, solid(8, 8, color.RGBA{0, 0, 255, 255})),
-		"cmyk.JPEG":      cmyk,
-		"gray.JPEG":      jpegBytes(t, gray),
-		"truncated.JPEG": full[:len(full)/2],
-		"empty.JPEG":     {},
-		"text.JPEG":      []byte("not an image at all\n"),
-	}
-	out := map[string]string{}
-	for name, b := range files {
-		p := filepath.Join(dir, name)
-		writeFile(t, p, b)
-		out[name] = p
-	}
-	return out
+	return testimages.DirtyFiles(t, dir, map[string][]byte{"cmyk.JPEG": cmyk})
 }
+
+// The shared fixtures (internal/testimages).
+var (
+	writeFile  = testimages.WriteFile
+	solid      = testimages.Solid
+	jpegBytes  = testimages.JPEG
+	pngBytes   = testimages.PNG
+	photoLike  = testimages.PhotoLike
+	smoothLike = testimages.SmoothLike
+)

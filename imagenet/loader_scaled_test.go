@@ -2,7 +2,6 @@ package imagenet
 
 import (
 	"image"
-	"image/color"
 	"math"
 	"math/rand/v2"
 	"path/filepath"
@@ -47,24 +46,6 @@ func useDecoder(t *testing.T, turbo bool) {
 		t.Skipf("libjpeg-turbo not available, scaled training decodes untested: %v (apt-get install libturbojpeg0)", err)
 	}
 	t.Cleanup(restore)
-}
-
-// smoothLike is photo-like content without per-pixel noise (gradients, low-frequency
-// waves, a few hard edges), on which a reduced decode stays close to a full one.
-func smoothLike(w, h int, seed uint64) *image.RGBA {
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	f := float64(seed)
-	for y := range h {
-		for x := range w {
-			v := 60 + 50*math.Sin(float64(x)/17+f) + 40*math.Cos(float64(y)/23-f)
-			edge := 0.0
-			if (x/61+y/47)%2 == 0 {
-				edge = 40
-			}
-			img.SetRGBA(x, y, color.RGBA{uint8(v + edge), uint8(float64(x*200/w) + edge/2), uint8(float64(y*200/h) + v/4), 255})
-		}
-	}
-	return img
 }
 
 // TestLoaderTrainScaledDecode: with libjpeg-turbo the train transform's crops are decoded

@@ -10,42 +10,25 @@ import (
 	"testing"
 
 	"github.com/tfvision/tfvision/internal/hostile"
+	"github.com/tfvision/tfvision/internal/testimages"
 )
 
-// dirtyFiles writes one file of each kind found in real ImageNet copies and
-// returns name → path.
+// dirtyFiles writes one file of each kind found in real ImageNet copies, the CMYK
+// fixtures included, and returns name → path.
 func dirtyFiles(t *testing.T, dir string) map[string]string {
 	t.Helper()
-	cmyk, err := os.ReadFile("testdata/cmyk_red.jpg") // Adobe CMYK (YCCK) JPEG made by ImageMagick
-	if err != nil {
-		t.Fatal(err)
+	extra := map[string][]byte{}
+	for name, fixture := range map[string]string{
+		"cmyk.JPEG":      "testdata/cmyk_red.jpg",  // Adobe CMYK (YCCK) JPEG made by ImageMagick
+		"cmyk_blue.JPEG": "testdata/cmyk_blue.jpg", // same, 1x1 chroma sampling
+	} {
+		data, err := os.ReadFile(fixture)
+		if err != nil {
+			t.Fatal(err)
+		}
+		extra[name] = data
 	}
-	cmykBlue, err := os.ReadFile("testdata/cmyk_blue.jpg") // same, 1x1 chroma sampling
-	if err != nil {
-		t.Fatal(err)
-	}
-	gray := image.NewGray(image.Rect(0, 0, 8, 8))
-	for i := range gray.Pix {
-		gray.Pix[i] = 128
-	}
-	full := jpegBytes(t, solid(32, 32, color.RGBA{10, 200, 30, 255}))
-	files := map[string][]byte{
-		"rgb.JPEG":       jpegBytes(t, solid(8, 8, color.RGBA{200, 40, 90, 255})),
-		"png_named.JPEG": pngBytes(t, solid(8, 8, color.RGBA{0, 0, 255, 255})),
-		"cmyk.JPEG":      cmyk,
-		"cmyk_blue.JPEG": cmykBlue,
-		"gray.JPEG":      jpegBytes(t, gray),
-		"truncated.JPEG": full[:len(full)/2],
-		"empty.JPEG":     {},
-		"text.JPEG":      []byte("not an image at all\n"),
-	}
-	out := map[string]string{}
-	for name, b := range files {
-		p := filepath.Join(dir, name)
-		writeFile(t, p, b)
-		out[name] = p
-	}
-	return out
+	return testimages.DirtyFiles(t, dir, extra)
 }
 
 // TestFileDirty: both decoders (libjpeg-turbo hands CMYK/YCCK and truncated files

@@ -16,6 +16,7 @@ import (
 	"testing"
 
 	"github.com/tfvision/tfvision/internal/hostile"
+	"github.com/tfvision/tfvision/internal/testimages"
 )
 
 // benchJPEGs returns the JPEGs in $TFVISION_JPEG_DIR (e.g. real photos cut
@@ -47,25 +48,7 @@ func benchJPEGs(t testing.TB) [][]byte {
 	return out
 }
 
-// smoothLike is photo-like content without per-pixel noise: gradients, low
-// frequency waves and a few hard edges (a box downscale is a fair reference
-// for it; for white noise or fine texture a DCT-domain reduction, which
-// keeps more detail than a box filter, legitimately differs from it).
-func smoothLike(w, h int, seed uint64) *image.RGBA {
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	f := float64(seed)
-	for y := range h {
-		for x := range w {
-			v := 60 + 50*math.Sin(float64(x)/17+f) + 40*math.Cos(float64(y)/23-f)
-			edge := 0.0
-			if (x/61+y/47)%2 == 0 {
-				edge = 40
-			}
-			img.SetRGBA(x, y, color.RGBA{uint8(v + edge), uint8(float64(x*200/w) + edge/2), uint8(float64(y*200/h) + v/4), 255})
-		}
-	}
-	return img
-}
+var smoothLike = testimages.SmoothLike
 
 // testJPEGs covers 4:2:0 (Go's encoder), 4:4:4/4:2:2 via a YCbCr source,
 // grayscale and odd sizes, plus the benchmark files.

@@ -295,8 +295,9 @@ func TestDocsStateTheRules(t *testing.T) {
 }
 
 // testOnly are packages that exist for tests (a fake fused-attention backend, huge-header
-// image files, the shared test backend): production code must not depend on them.
-var testOnly = []string{"internal/fakefused", "internal/hostile", "internal/testbackend"}
+// image files, the shared test backend, the shared image fixtures): production code must
+// not depend on them.
+var testOnly = []string{"internal/fakefused", "internal/hostile", "internal/testbackend", "internal/testimages"}
 
 // TestTestSupportStaysInTests: no production package depends on a test-only package.
 func TestTestSupportStaysInTests(t *testing.T) {
