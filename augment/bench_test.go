@@ -1,6 +1,8 @@
 package augment
 
 import (
+	"image"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/disintegration/imaging"
@@ -12,13 +14,19 @@ import (
 // per image on one core; images/s per core = 1e9 / ns/op.
 
 func benchTransform(b *testing.B, tr transform) {
-	img := syntheticYCbCr(500, 375, 1)
 	h, w := tr.Size()
-	dst := make([]float32, h*w*3)
+	benchApply(b, h*w*3, tr.Apply)
+}
+
+// benchApply times apply on the synthetic photo into a dst of n elements, one seed per
+// image (float or 8-bit output alike).
+func benchApply[T float32 | uint8](b *testing.B, n int, apply func(image.Image, *rand.Rand, []T) error) {
+	img := syntheticYCbCr(500, 375, 1)
+	dst := make([]T, n)
 	b.ReportAllocs()
 	c0 := cputime.Seconds()
 	for i := 0; b.Loop(); i++ {
-		if err := tr.Apply(img, newRNG(uint64(i)), dst); err != nil {
+		if err := apply(img, newRNG(uint64(i)), dst); err != nil {
 			b.Fatal(err)
 		}
 	}

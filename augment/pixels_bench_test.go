@@ -2,24 +2,13 @@ package augment
 
 import (
 	"testing"
-
-	"github.com/tfvision/tfvision/internal/cputime"
 )
 
 // The 8-bit counterparts of BenchmarkTrainTransform and BenchmarkEvalTransform (same image,
 // same seeds): what a loader worker spends per image on either kind of batch.
 func benchTransformBytes(b *testing.B, tr pixelTransform) {
-	img := syntheticYCbCr(500, 375, 1)
 	h, w := tr.Size()
-	dst := make([]uint8, h*w*3)
-	b.ReportAllocs()
-	c0 := cputime.Seconds()
-	for i := 0; b.Loop(); i++ {
-		if err := tr.ApplyBytes(img, newRNG(uint64(i)), dst); err != nil {
-			b.Fatal(err)
-		}
-	}
-	report(b, c0)
+	benchApply(b, h*w*3, tr.ApplyBytes)
 }
 
 func BenchmarkTrainTransformBytes(b *testing.B) {
