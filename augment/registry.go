@@ -253,7 +253,7 @@ func buildPipeline(spec string, size int) (*pipeline, error) {
 		// and the transform's output is always normalised floats.
 		p.mean, p.std = ImageNetMean, ImageNetStd
 	}
-	p.norm = newNormalizer(p.mean, p.std)
+	p.norm = newNormalizer(p.mean, p.std).withRows(p.size)
 	return p, nil
 }
 

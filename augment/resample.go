@@ -236,7 +236,22 @@ func resampleHV(src image.Image, ax, ay axis, s *scratch, xa, xb, ya, yb int, em
 }
 
 // normalizer maps 0..255 values to (v/255 - mean) / std as v*scale + bias.
-type normalizer struct{ scale, bias [3]float32 }
+type normalizer struct {
+	scale, bias [3]float32
+	// rowScale, rowBias repeat scale and bias along one output row (RGB per pixel), for
+	// emitFloat; set once for the pipeline's size (withRows), so that no image pays for
+	// building them.
+	rowScale, rowBias []float32
+}
+
+// withRows returns nm with its per-row scale and bias built for rows of w pixels.
+func (nm normalizer) withRows(w int) normalizer {
+	nm.rowScale, nm.rowBias = make([]float32, 3*w), make([]float32, 3*w)
+	for i := range nm.rowScale {
+		nm.rowScale[i], nm.rowBias[i] = nm.scale[i%3], nm.bias[i%3]
+	}
+	return nm
+}
 
 func newNormalizer(mean, std [3]float32) normalizer {
 	var n normalizer
@@ -254,10 +269,11 @@ func newNormalizer(mean, std [3]float32) normalizer {
 // bias rows, so the channel pattern costs nothing per pixel; a flip then only
 // reverses the pixel order.
 func (nm *normalizer) emitFloat(dst []float32, w int, flip bool) func(int, []float32) {
-	scale, bias := make([]float32, 3*w), make([]float32, 3*w)
-	for i := range scale {
-		scale[i], bias[i] = nm.scale[i%3], nm.bias[i%3]
+	if len(nm.rowScale) != 3*w {
+		r := nm.withRows(w)
+		nm = &r
 	}
+	scale, bias := nm.rowScale, nm.rowBias
 	return func(y int, row []float32) {
 		out := dst[y*3*w : (y+1)*3*w]
 		if !flip {

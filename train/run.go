@@ -181,16 +181,17 @@ func (r *runner) setup() error {
 	// Decoded batches ahead cover at least one optimizer step (all its micro-batches), so a
 	// step's data is ready while the previous step runs, whatever accum_steps is.
 	prefetch := max(cfg.Data.Prefetch, r.microPerStep)
+	pixels := cfg.PixelBatches(r.backend.String()) // the train and val loaders alike
 	r.trainLoader, err = imagenet.NewLoader(trainSplit, imagenet.LoaderConfig{BatchSize: micro, Workers: cfg.Data.Workers,
 		Prefetch: prefetch, Seed: cfg.Seed, Shuffle: true, Repeats: cfg.Data.Repeats, DropLast: true, Transform: tt,
 		MaxPixels: cfg.Data.MaxPixels, ShardIndex: cfg.Data.ShardIndex, ShardCount: cfg.Data.ShardCount,
-		ShuffleBuffer: cfg.Data.ShuffleBuffer, Pixels: cfg.PixelBatches(r.backend.String())})
+		ShuffleBuffer: cfg.Data.ShuffleBuffer, Pixels: pixels})
 	if err != nil {
 		return fmt.Errorf("train loader: %w", err)
 	}
 	r.printf("loader: %d decode workers, %d micro-batches of %d decoded ahead, the next step staged on the device during each step\n",
 		r.trainLoader.Workers(), r.trainLoader.Prefetch(), micro)
-	if cfg.PixelBatches(r.backend.String()) {
+	if pixels {
 		r.printf("batches: uint8 pixels, normalised (and Mixup-blended) on the device (data.batches)\n")
 	} else {
 		r.printf("batches: float32, normalised and mixed on the host (data.batches)\n")
@@ -213,7 +214,7 @@ func (r *runner) setup() error {
 		r.evalBatch = evalBatch
 		r.valLoader, err = imagenet.NewLoader(valSplit, imagenet.LoaderConfig{BatchSize: evalBatch, Workers: cfg.Data.Workers,
 			Prefetch: cfg.Data.Prefetch, Seed: cfg.Seed, Transform: et, NoSubstitute: true, MaxPixels: cfg.Data.MaxPixels,
-			Pixels: cfg.PixelBatches(r.backend.String())})
+			Pixels: pixels})
 		if err != nil {
 			return fmt.Errorf("val loader: %w", err)
 		}
