@@ -51,36 +51,40 @@ func NewPredictor(backend compute.Backend, m *vision.Model, store *model.Store, 
 // LogitsPixels is Logits for n ≤ Batch images given as 8-bit HWC RGB pixels (transformed,
 // not normalised: the graph normalises them with PixelNorm).
 func (p *Predictor) LogitsPixels(pixels []uint8, n int) ([][]float32, error) {
-	c := p.Model.Config
-	per := c.ImageSize * c.ImageSize * 3
 	if !p.PixelNorm.Valid() {
 		return nil, fmt.Errorf("predict: 8-bit images but the predictor has no PixelNorm")
 	}
-	if n > p.Batch || len(pixels) < n*per {
-		return nil, fmt.Errorf("predict: %d images (%d bytes) for batch %d of %d bytes each", n, len(pixels), p.Batch, per)
+	t, err := batchTensor(p, pixels, n, 3, "bytes")
+	if err != nil {
+		return nil, err
 	}
-	buf := pixels
-	if len(pixels) != p.Batch*per {
-		buf = make([]uint8, p.Batch*per)
-		copy(buf, pixels[:n*per])
-	}
-	return p.run(tensors.FromFlatDataAndDimensions(buf, p.Batch, c.ImageSize, c.ImageSize, 3), n)
+	return p.run(t, n)
 }
 
 // Logits returns [n][classes] logits for n ≤ Batch images given as HWC float32 (already
 // transformed), padding to the batch size.
 func (p *Predictor) Logits(images []float32, n int) ([][]float32, error) {
+	t, err := batchTensor(p, images, n, p.Model.Config.Channels, "floats")
+	if err != nil {
+		return nil, err
+	}
+	return p.run(t, n)
+}
+
+// batchTensor is the graph input for n ≤ Batch images of data: a short batch is
+// zero-padded to the batch size (static shapes: the graph compiles once).
+func batchTensor[T float32 | uint8](p *Predictor, data []T, n, channels int, unit string) (*tensors.Tensor, error) {
 	c := p.Model.Config
-	per := c.ImageSize * c.ImageSize * c.Channels
-	if n > p.Batch || len(images) < n*per {
-		return nil, fmt.Errorf("predict: %d images (%d floats) for batch %d of %d floats each", n, len(images), p.Batch, per)
+	per := c.ImageSize * c.ImageSize * channels
+	if n > p.Batch || len(data) < n*per {
+		return nil, fmt.Errorf("predict: %d images (%d %s) for batch %d of %d %s each", n, len(data), unit, p.Batch, per, unit)
 	}
-	buf := images
-	if len(images) != p.Batch*per {
-		buf = make([]float32, p.Batch*per)
-		copy(buf, images[:n*per])
+	buf := data
+	if len(data) != p.Batch*per {
+		buf = make([]T, p.Batch*per)
+		copy(buf, data[:n*per])
 	}
-	return p.run(tensors.FromFlatDataAndDimensions(buf, p.Batch, c.ImageSize, c.ImageSize, c.Channels), n)
+	return tensors.FromFlatDataAndDimensions(buf, p.Batch, c.ImageSize, c.ImageSize, channels), nil
 }
 
 func (p *Predictor) run(t *tensors.Tensor, n int) ([][]float32, error) {
