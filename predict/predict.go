@@ -98,6 +98,17 @@ func Classify(ctx context.Context, p *eval.Predictor, tf imagenet.Transform, cla
 	if workers <= 0 {
 		workers = 1
 	}
+	// One input buffer for every batch: rows of unreadable files (and those past a short
+	// last batch) hold stale pixels, whose logits are never read.
+	pt, pixels := tf.(imagenet.PixelTransform)
+	pixels = pixels && p.PixelNorm.Valid()
+	var buf []float32
+	var pbuf []uint8
+	if pixels {
+		pbuf = make([]uint8, p.Batch*per)
+	} else {
+		buf = make([]float32, p.Batch*per)
+	}
 	for start := 0; start < len(paths); start += p.Batch {
 		if err := ctx.Err(); err != nil {
 			return fmt.Errorf("interrupted after %d of %d files: %w", start, len(paths), err)
@@ -105,15 +116,6 @@ func Classify(ctx context.Context, p *eval.Predictor, tf imagenet.Transform, cla
 		end := min(start+p.Batch, len(paths))
 		preds := make([]Prediction, end-start)
 		ok := make([]bool, end-start)
-		pt, pixels := tf.(imagenet.PixelTransform)
-		pixels = pixels && p.PixelNorm.Valid()
-		var buf []float32
-		var pbuf []uint8
-		if pixels {
-			pbuf = make([]uint8, p.Batch*per)
-		} else {
-			buf = make([]float32, p.Batch*per)
-		}
 		var wg sync.WaitGroup
 		next := make(chan int)
 		for range workers {
