@@ -297,13 +297,7 @@ func (l *Loader) Epoch(ctx context.Context, epoch, startStep int) <-chan Batch {
 					wg.Done()
 					continue
 				}
-				select {
-				case tasks <- job{func() { l.fill(b, j, sl, epoch) }, wg}:
-				case <-ctx.Done():
-					// This batch is never sent; release the emitter.
-					for k := j; k < B; k++ {
-						wg.Done()
-					}
+				if !queue(ctx, tasks, job{func() { l.fill(b, j, sl, epoch) }, wg}, B-j) {
 					return
 				}
 			}
@@ -311,6 +305,26 @@ func (l *Loader) Epoch(ctx context.Context, epoch, startStep int) <-chan Batch {
 	}()
 	go emitInOrder(ctx, pend, out)
 	return out
+}
+
+// queue hands one slot's job to the workers. When ctx ends first the batch is never sent:
+// queue releases the emitter's wait for the left slots (this one and the rest of the
+// batch) and reports false.
+func queue(ctx context.Context, tasks chan<- job, jb job, left int) bool {
+	select {
+	case tasks <- jb:
+		return true
+	case <-ctx.Done():
+		abandon(jb.wg, left)
+		return false
+	}
+}
+
+// abandon marks n slots of a batch that will never be sent as done.
+func abandon(wg *sync.WaitGroup, n int) {
+	for range n {
+		wg.Done()
+	}
 }
 
 // emitInOrder hands each pending batch to out once its workers are done, in dispatch order,

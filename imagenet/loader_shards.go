@@ -250,9 +250,7 @@ func (l *Loader) shardEpoch(ctx context.Context, epoch, startStep int) <-chan Ba
 					curQ, cur = q, st.get(q, plan.emit[q])
 				}
 				if cur == nil { // cancelled
-					for k := j; k < B; k++ {
-						wg.Done()
-					}
+					abandon(wg, B-j)
 					return
 				}
 				if cur.err != nil {
@@ -263,12 +261,7 @@ func (l *Loader) shardEpoch(ctx context.Context, epoch, startStep int) <-chan Ba
 					continue
 				}
 				it, rngIndex := cur, cur.id*R+p%R
-				select {
-				case tasks <- job{func() { l.fillShard(b, j, it, rngIndex, epoch) }, wg}:
-				case <-ctx.Done():
-					for k := j; k < B; k++ {
-						wg.Done()
-					}
+				if !queue(ctx, tasks, job{func() { l.fillShard(b, j, it, rngIndex, epoch) }, wg}, B-j) {
 					return
 				}
 			}
