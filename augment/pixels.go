@@ -57,12 +57,14 @@ func emitBytes(dst []uint8, w int, flip bool) func(int, []float32) {
 		out := dst[y*3*w : (y+1)*3*w]
 		row = row[:3*w]
 		roundRow(row)
-		for x := 0; x < w; x++ {
-			sx := x
-			if flip {
-				sx = w - 1 - x
+		if !flip { // one straight loop: the channel order is the same
+			for i, v := range row {
+				out[i] = uint8(v)
 			}
-			p := row[3*sx : 3*sx+3 : 3*sx+3]
+			return
+		}
+		for x := 0; x < w; x++ {
+			p := row[3*(w-1-x) : 3*(w-1-x)+3 : 3*(w-1-x)+3]
 			o := out[3*x : 3*x+3 : 3*x+3]
 			o[0], o[1], o[2] = uint8(p[0]), uint8(p[1]), uint8(p[2])
 		}

@@ -39,6 +39,7 @@ type coeffs struct {
 	start []int
 	count []int
 	w     []float32
+	w8    []float32 // the taps 8 to an output, for hfilter8 (pack8)
 }
 
 func (c *coeffs) compute(a axis, interp Interpolation) {
@@ -121,6 +122,7 @@ type scratch struct {
 	tmp    []float32 // first-pass rows: filtered (HV) or source (VH) rows
 	acc    []float32 // one output row
 	img    *image.NRGBA
+	ycc    *ycbcrScratch // for YCbCr sources, made on first use
 }
 
 var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
@@ -129,6 +131,9 @@ var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
 // emit for each output row y with the row's RGB floats (0..255 scale,
 // unclamped: bicubic can overshoot).
 func resample(src image.Image, ax, ay axis, interp Interpolation, s *scratch, emit func(y int, row []float32)) {
+	if im, ok := src.(*image.YCbCr); ok && resampleYCbCr(im, ax, ay, interp, s, emit) {
+		return
+	}
 	s.hc.compute(ax, interp)
 	s.vc.compute(ay, interp)
 	xa, xb := s.hc.span()
@@ -188,12 +193,8 @@ func resampleVH(src image.Image, ax, ay axis, s *scratch, xa, xb, ya, yb int, em
 	vk := s.vc.k
 	for y := 0; y < ay.out; y++ {
 		n := s.vc.count[y]
-		w := s.vc.w[y*vk : y*vk+n]
 		base := s.vc.start[y] - ya
-		scaleTo(s.row, s.tmp[base*rl:(base+1)*rl], w[0])
-		for k := 1; k < n; k++ {
-			axpy(s.row, s.tmp[(base+k)*rl:(base+k+1)*rl], w[k])
-		}
+		vfilter(s.row, s.tmp[base*rl:], rl, s.vc.w[y*vk:y*vk+n])
 		clamp255(s.row)
 		s.hc.hfilter(s.row[:nx], s.row[nx:2*nx], s.row[2*nx:], xa, s.acc)
 		emit(y, s.acc)
@@ -225,12 +226,8 @@ func resampleHV(src image.Image, ax, ay axis, s *scratch, xa, xb, ya, yb int, em
 	for y := 0; y < ay.out; y++ {
 		acc := s.acc[:rowLen]
 		n := s.vc.count[y]
-		w := s.vc.w[y*vk : y*vk+n]
 		base := s.vc.start[y] - ya
-		scaleTo(acc, s.tmp[base*rowLen:(base+1)*rowLen], w[0])
-		for k := 1; k < n; k++ {
-			axpy(acc, s.tmp[(base+k)*rowLen:(base+k+1)*rowLen], w[k])
-		}
+		vfilter(acc, s.tmp[base*rowLen:], rowLen, s.vc.w[y*vk:y*vk+n])
 		emit(y, acc)
 	}
 }

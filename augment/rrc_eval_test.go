@@ -2,6 +2,7 @@ package augment
 
 import (
 	"image"
+	"image/draw"
 	"math"
 	"strings"
 	"testing"
@@ -214,7 +215,7 @@ func TestFusedMatches8Bit(t *testing.T) {
 }
 
 // Gray sources are replicated to three equal channels; sub-images (non-zero
-// origin) give the same result as a copy at the origin.
+// origin) give exactly what a copy at the origin gives.
 func TestSourcesThroughTransforms(t *testing.T) {
 	cfg := DefaultTrainConfig()
 	cfg.RandAugment, cfg.ReProb = "", 0
@@ -233,21 +234,38 @@ func TestSourcesThroughTransforms(t *testing.T) {
 			t.Fatalf("gray pixel %d has channels %v", i/3, dst[i:i+3])
 		}
 	}
+	// A YCbCr sub-image (an even origin keeps the chroma grid) and its planes copied to
+	// the origin; an NRGBA sub-image and its copy.
 	full := syntheticYCbCr(400, 300, 2)
-	sub := full.SubImage(image.Rect(50, 40, 350, 260))
-	cp := image.NewNRGBA(image.Rect(0, 0, 300, 220))
-	for y := 0; y < 220; y++ {
-		for x := 0; x < 300; x++ {
-			cp.Set(x, y, sub.At(x+50, y+40))
-		}
+	sub := full.SubImage(image.Rect(50, 40, 350, 260)).(*image.YCbCr)
+	cp := image.NewYCbCr(image.Rect(0, 0, 300, 220), image.YCbCrSubsampleRatio420)
+	for y := range 220 {
+		copy(cp.Y[y*cp.YStride:(y+1)*cp.YStride], sub.Y[sub.YOffset(50, 40+y):])
 	}
+	for y := range 110 {
+		copy(cp.Cb[y*cp.CStride:(y+1)*cp.CStride], sub.Cb[sub.COffset(50, 40+2*y):])
+		copy(cp.Cr[y*cp.CStride:(y+1)*cp.CStride], sub.Cr[sub.COffset(50, 40+2*y):])
+	}
+	rgbFull := randomNRGBA(400, 300, 3)
+	rgbSub := rgbFull.SubImage(image.Rect(51, 37, 350, 260))
+	rgbCp := image.NewNRGBA(image.Rect(0, 0, 299, 223))
+	draw.Draw(rgbCp, rgbCp.Rect, rgbSub, image.Pt(51, 37), draw.Src)
 	ev, _ := NewEval(DefaultEvalConfig())
-	a, b := make([]float32, 224*224*3), make([]float32, 224*224*3)
-	_ = ev.Apply(sub, nil, a)
-	_ = ev.Apply(cp, nil, b)
-	for i := range a {
-		if math.Abs(float64(a[i]-b[i])) > 1e-5 {
-			t.Fatalf("sub-image eval differs at %d: %v vs %v", i, a[i], b[i])
+	for _, c := range []struct {
+		name string
+		a, b image.Image
+	}{{"ycbcr", sub, cp}, {"nrgba", rgbSub, rgbCp}} {
+		a, b := make([]float32, 224*224*3), make([]float32, 224*224*3)
+		if err := ev.Apply(c.a, nil, a); err != nil {
+			t.Fatal(err)
+		}
+		if err := ev.Apply(c.b, nil, b); err != nil {
+			t.Fatal(err)
+		}
+		for i := range a {
+			if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
+				t.Fatalf("%s sub-image eval differs at %d: %v vs %v", c.name, i, a[i], b[i])
+			}
 		}
 	}
 }

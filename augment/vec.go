@@ -39,3 +39,19 @@ func roundRowGeneric(row []float32) {
 		row[i] = float32(clampRound(v))
 	}
 }
+
+// vfilterGeneric is vfilter as scaleTo, then axpy for each further tap.
+func vfilterGeneric(dst, rows []float32, stride int, w []float32) {
+	n := len(dst)
+	scaleTo(dst, rows[:n], w[0])
+	for k := 1; k < len(w); k++ {
+		axpy(dst, rows[k*stride:k*stride+n], w[k])
+	}
+}
+
+func bytesToFloatsGeneric(dst []float32, src []uint8) {
+	src = src[:len(dst)]
+	for i, v := range src {
+		dst[i] = float32(v)
+	}
+}

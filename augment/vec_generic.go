@@ -13,3 +13,9 @@ func clamp255(row []float32) { clamp255Generic(row) }
 func roundRow(row []float32) { roundRowGeneric(row) }
 
 func readRow4(pix []uint8, r, g, b []float32) { readRow4Generic(pix, r, g, b) }
+
+func (c *coeffs) hfilter8(src []float32, xa int, out []float32) { c.hfilter8Generic(src, xa, out) }
+
+func vfilter(dst, rows []float32, stride int, w []float32) { vfilterGeneric(dst, rows, stride, w) }
+
+func bytesToFloats(dst []float32, src []uint8) { bytesToFloatsGeneric(dst, src) }

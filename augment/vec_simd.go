@@ -114,3 +114,87 @@ func readRow4(pix []uint8, r, g, b []float32) {
 	}
 	readRow4Generic(pix[4*i:], r[i:], g[i:], b[i:])
 }
+
+// hfilter8 is hfilter1 for coefficients packed 8 to an output (pack8): each output is one
+// 8-lane product of its weights and the 8 source values from its start, and 8 outputs'
+// products are summed across lanes together by a tree of pairwise adds (VHADDPS), so an
+// output costs two loads and a multiply instead of a dependent chain of scalar taps. src
+// must extend 8 values past the last start (zeros: their weights are 0).
+func (c *coeffs) hfilter8(src []float32, xa int, out []float32) {
+	if !haveAVX2FMA {
+		c.hfilter8Generic(src, xa, out)
+		return
+	}
+	n := len(c.start)
+	out = out[:n]
+	w8 := c.w8[:8*n]
+	x := 0
+	for ; x+8 <= n; x += 8 {
+		st := c.start[x : x+8 : x+8]
+		w := w8[8*x : 8*x+64 : 8*x+64]
+		// Eight named vectors, not an array: an array of vectors is kept in memory.
+		p0 := archsimd.LoadFloat32x8(src[st[0]-xa : st[0]-xa+8]).Mul(archsimd.LoadFloat32x8(w[0:8]))
+		p1 := archsimd.LoadFloat32x8(src[st[1]-xa : st[1]-xa+8]).Mul(archsimd.LoadFloat32x8(w[8:16]))
+		p2 := archsimd.LoadFloat32x8(src[st[2]-xa : st[2]-xa+8]).Mul(archsimd.LoadFloat32x8(w[16:24]))
+		p3 := archsimd.LoadFloat32x8(src[st[3]-xa : st[3]-xa+8]).Mul(archsimd.LoadFloat32x8(w[24:32]))
+		p4 := archsimd.LoadFloat32x8(src[st[4]-xa : st[4]-xa+8]).Mul(archsimd.LoadFloat32x8(w[32:40]))
+		p5 := archsimd.LoadFloat32x8(src[st[5]-xa : st[5]-xa+8]).Mul(archsimd.LoadFloat32x8(w[40:48]))
+		p6 := archsimd.LoadFloat32x8(src[st[6]-xa : st[6]-xa+8]).Mul(archsimd.LoadFloat32x8(w[48:56]))
+		p7 := archsimd.LoadFloat32x8(src[st[7]-xa : st[7]-xa+8]).Mul(archsimd.LoadFloat32x8(w[56:64]))
+		h01 := p0.ConcatAddPairsGrouped(p1)
+		h23 := p2.ConcatAddPairsGrouped(p3)
+		h45 := p4.ConcatAddPairsGrouped(p5)
+		h67 := p6.ConcatAddPairsGrouped(p7)
+		q0 := h01.ConcatAddPairsGrouped(h23) // lanes: outputs 0–3 from taps 0–3 | from taps 4–7
+		q1 := h45.ConcatAddPairsGrouped(h67) // outputs 4–7 likewise
+		lo := q0.ConcatPermute128Scalars(0, 2, q1)
+		hi := q0.ConcatPermute128Scalars(1, 3, q1)
+		lo.Add(hi).Store(out[x : x+8])
+	}
+	for ; x < n; x++ {
+		out[x] = c.dot8(src, xa, x)
+	}
+}
+
+// vfilter sets dst[i] = Σₖ w[k]·rows[k·stride+i], the vertical pass for one output row:
+// the products and sums scaleTo then axpy per tap would do, in the same order (so the same
+// floats), but with the row kept in a register across taps, which halves the memory
+// traffic and pays one call per output row instead of one per tap.
+func vfilter(dst, rows []float32, stride int, w []float32) {
+	n := len(dst)
+	if !haveAVX2FMA || len(w) > 16 {
+		vfilterGeneric(dst, rows, stride, w)
+		return
+	}
+	_ = rows[(len(w)-1)*stride+n-1]
+	var wv [16]archsimd.Float32x8
+	for k, v := range w {
+		wv[k] = archsimd.BroadcastFloat32x8(v)
+	}
+	i := 0
+	for ; i+8 <= n; i += 8 {
+		acc := archsimd.LoadFloat32x8(rows[i : i+8]).Mul(wv[0])
+		for k := 1; k < len(w); k++ {
+			o := k*stride + i
+			acc = archsimd.LoadFloat32x8(rows[o:o+8]).MulAdd(wv[k], acc)
+		}
+		acc.Store(dst[i : i+8])
+	}
+	if i < n {
+		vfilterGeneric(dst[i:], rows[i:], stride, w)
+	}
+}
+
+// bytesToFloats converts the first len(dst) bytes of src to floats, 8 at a time (exact,
+// as the scalar loop). Each step loads 16 bytes, so src may be longer than dst (the rest
+// of a plane) to let the last steps run vectorised too.
+func bytesToFloats(dst []float32, src []uint8) {
+	n := len(dst)
+	i := 0
+	if haveAVX2FMA {
+		for ; i+8 <= n && i+16 <= len(src); i += 8 {
+			archsimd.LoadUint8x16(src[i : i+16]).ExtendLo8ToUint32().AsInt32x8().ConvertToFloat32().Store(dst[i : i+8])
+		}
+	}
+	bytesToFloatsGeneric(dst[i:], src[i:n])
+}

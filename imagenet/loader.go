@@ -13,9 +13,9 @@ import (
 // Transform turns one decoded image into h*w*3 float32 values (HWC) in dst.
 // Randomness must come only from rng so that results are reproducible.
 // Apply must not keep img: the loader recycles its pixel memory for the next decode.
-// img is an *image.RGBA, or the *image.YCbCr of the standard library's JPEG decoder
-// (decode.Options.YCbCr: augment converts only the pixels it reads); any other
-// image.Image is allowed too.
+// img is an *image.RGBA, or a JPEG's *image.YCbCr planes from either decoder
+// (decode.Options.YCbCr: augment resamples the planes and converts only its output
+// pixels); any other image.Image is allowed too.
 type Transform interface {
 	Size() (h, w int)
 	Apply(img image.Image, rng *rand.Rand, dst []float32) error

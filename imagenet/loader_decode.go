@@ -37,7 +37,7 @@ type CropPlanner interface {
 // DecodeFor decodes path for transform t, with t's size hint when it gives one, and
 // refuses images over maxPixels (<= 0: decode.DefaultMaxPixels).
 func DecodeFor(path string, t Transform, maxPixels int64) (image.Image, error) {
-	// Transforms take any image.Image; augment's read YCbCr rows directly.
+	// Transforms take any image.Image; augment's resample a JPEG's YCbCr planes directly.
 	o := decode.Options{MaxPixels: maxPixels, YCbCr: true}
 	if h, ok := t.(DecodeHinter); ok {
 		o.MinW, o.MinH = h.MinDecodeSize()
@@ -78,7 +78,7 @@ func decodeApplyBytes(name string, data []byte, t Transform, maxPixels int64, ne
 // decodeFor decodes data for t. When img is a reduced decode for a CropPlanner,
 // scaledFrom is the full size and scale the decode's n/8; else scale is 0.
 func decodeFor(data []byte, t Transform, maxPixels int64, newRNG func() *rand.Rand) (img image.Image, scaledFrom image.Point, scale float64, err error) {
-	// Transforms take any image.Image; augment's read YCbCr rows directly.
+	// Transforms take any image.Image; augment's resample a JPEG's YCbCr planes directly.
 	o := decode.Options{MaxPixels: maxPixels, YCbCr: true}
 	cp, ok := t.(CropPlanner)
 	if !ok {

@@ -53,3 +53,19 @@ for iname in ("bilinear", "bicubic", "nearest"):
     save(f"shearx_{iname}", src.transform(src.size, Image.AFFINE, (1, 0.27, 0, 0, 1, 0), resample=r, fillcolor=FILL))
     save(f"sheary_{iname}", src.transform(src.size, Image.AFFINE, (1, 0, 0, -0.27, 1, 0), resample=r, fillcolor=FILL))
     save(f"translatex_{iname}", src.transform(src.size, Image.AFFINE, (1, 0, -7.3, 0, 1, 0), resample=r, fillcolor=FILL))
+
+# A 4:2:0 JPEG (what ImageNet mostly is), decoded by Pillow as torchvision does: libjpeg's
+# fancy chroma upsampling, then RGB; TestPlanarAgainstPillow resamples the same file's
+# YCbCr planes directly. Odd sizes and crop origins put the chroma grid off the crop's.
+yy, xx = np.mgrid[0:47, 0:61]
+jbase = np.stack([128 + 100 * np.sin(xx / 6.0), yy * 5, 255 - (xx + yy) * 2], axis=-1)
+jarr = np.clip(jbase + rng.integers(-30, 30, size=(47, 61, 3)), 0, 255).astype(np.uint8)
+jarr[15:30, 20:40] = (220, 30, 40)  # a saturated patch: hard chroma edges
+Image.fromarray(jarr, "RGB").save(os.path.join(OUT, "src420.jpg"), quality=90, subsampling=2)
+jsrc = Image.open(os.path.join(OUT, "src420.jpg")).convert("RGB")
+for iname, r in R.items():
+    save(f"jpeg_down_{iname}", jsrc.crop((7, 5, 55, 41)).resize((23, 17), r))
+    save(f"jpeg_up_{iname}", jsrc.crop((11, 9, 31, 25)).resize((41, 33), r))
+# Eval at 32, crop_pct 0.875: short side 47 → floor(32/0.875)=36, 61×47 → 46×36 (46.7
+# truncated as torchvision does), center crop 32: left round(7)=7, top round(2)=2.
+save("jpeg_eval_bicubic", jsrc.resize((46, 36), Image.BICUBIC).crop((7, 2, 39, 34)))

@@ -41,10 +41,12 @@ type Options struct {
 	// SizeFor, when set, gives the size hint from the image's full size (read
 	// from the header) instead of MinW, MinH.
 	SizeFor func(w, h int) (minW, minH int)
-	// YCbCr keeps the standard library's JPEG output as it decodes it, an
-	// *image.YCbCr, instead of converting the whole image to RGBA. For readers that
-	// convert as they read (augment's resampler converts only the rows and columns a
-	// crop touches, with the same formula): one full-size pass and buffer fewer.
+	// YCbCr returns a YCbCr JPEG as its planes, an *image.YCbCr with chroma at the
+	// frame's own resolution, instead of upsampling the chroma and converting the whole
+	// image to RGBA, with either decoder. For readers that resample anyway (augment
+	// resamples each plane and converts only its output pixels): the upsampling and a
+	// full-size conversion pass are skipped, and the buffer is 1.5 bytes per pixel
+	// (4:2:0) instead of 4. Grayscale, RGB and CMYK JPEGs still come as RGBA.
 	YCbCr bool
 }
 
@@ -57,7 +59,7 @@ type Options struct {
 // 60000 × 60000 cost nothing. The result is an *image.RGBA with opaque
 // pixels: YCbCr, grayscale and CMYK/YCCK JPEGs (22 ImageNet files are CMYK)
 // are converted, so transforms need to handle a single pixel layout; only
-// Options.YCbCr lets the standard library's YCbCr output through. Empty,
+// Options.YCbCr lets YCbCr planes through. Empty,
 // truncated and unrecognised files return an error that names the file.
 // JPEGs go through libjpeg-turbo when it was loaded (JPEGDecoder).
 func File(path string, o Options) (image.Image, error) {
@@ -157,8 +159,9 @@ func decodeBytesSized(data []byte, o Options, turbo bool) (_ image.Image, w, h, 
 	}
 	turbo = turbo && f == "jpeg"
 	var err error
+	var layout turboLayout
 	if turbo {
-		if w, h, err = turboHeader(data); err != nil {
+		if w, h, layout, err = turboHeader(data); err != nil {
 			turbo = false
 		}
 	}
@@ -178,7 +181,12 @@ func decodeBytesSized(data []byte, o Options, turbo bool) (_ image.Image, w, h, 
 			minW, minH = o.SizeFor(w, h)
 		}
 		n := pickScale(w, h, minW, minH)
-		if img, err := turboDecode(data, scaledDim(w, n), scaledDim(h, n), false); err == nil {
+		sw, sh := scaledDim(w, n), scaledDim(h, n)
+		if o.YCbCr && layout.ok {
+			if img, err := turboDecodeYCbCr(data, sw, sh, layout); err == nil {
+				return img, w, h, n, nil
+			}
+		} else if img, err := turboDecode(data, sw, sh, false); err == nil {
 			return img, w, h, n, nil
 		}
 	}

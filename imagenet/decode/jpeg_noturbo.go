@@ -14,7 +14,13 @@ func loadTurbo() error {
 	return errors.New("built without cgo (CGO_ENABLED=0) or not on Linux: libjpeg-turbo is not loaded")
 }
 
-func turboHeader([]byte) (w, h int, err error) { return 0, 0, errors.New("libjpeg-turbo not loaded") }
+func turboHeader([]byte) (w, h int, l turboLayout, err error) {
+	return 0, 0, turboLayout{}, errors.New("libjpeg-turbo not loaded")
+}
+
+func turboDecodeYCbCr([]byte, int, int, turboLayout) (*image.YCbCr, error) {
+	return nil, errors.New("libjpeg-turbo not loaded")
+}
 
 func turboDecode([]byte, int, int, bool) (*image.RGBA, error) {
 	return nil, errors.New("libjpeg-turbo not loaded")

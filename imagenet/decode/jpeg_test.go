@@ -385,7 +385,7 @@ func TestTurboHandleAfterError(t *testing.T) {
 		data   []byte
 		header bool // the header read fails (else the decode)
 	}{{"cut-in-DHT", full[:len(full)/2], true}, {"cmyk", cmyk, false}, {"truncated", big[:len(big)*3/4], false}} {
-		if _, _, err := turboHeader(bad.data); (err != nil) != bad.header {
+		if _, _, _, err := turboHeader(bad.data); (err != nil) != bad.header {
 			t.Fatalf("%s: header error %v", bad.name, err)
 		}
 		if !bad.header { // as decodeBytes: no decode after a failed header
@@ -394,7 +394,7 @@ func TestTurboHandleAfterError(t *testing.T) {
 			}
 		}
 		for i := range 3 {
-			if _, _, err := turboHeader(good); err != nil {
+			if _, _, _, err := turboHeader(good); err != nil {
 				t.Fatalf("%s, then good file #%d: header: %v", bad.name, i, err)
 			}
 			if _, err := turboDecode(good, 6, 5, false); err != nil {

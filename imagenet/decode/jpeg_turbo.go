@@ -26,6 +26,7 @@ static int (*tfv_tjDecompressHeader3)(tfv_tjhandle, const unsigned char *, unsig
 static int (*tfv_tjDecompress2)(tfv_tjhandle, const unsigned char *, unsigned long, unsigned char *, int, int, int, int, int);
 static int (*tfv_tjDestroy)(tfv_tjhandle);
 static char *(*tfv_tjGetErrorStr2)(tfv_tjhandle);
+static int (*tfv_tjDecompressToYUVPlanes)(tfv_tjhandle, const unsigned char *, unsigned long, unsigned char **, int, int *, int, int);
 
 // tfv_load opens name and resolves the calls; 0 on success, else an error string
 // (dlerror's or the missing symbol's name).
@@ -42,6 +43,8 @@ static const char *tfv_load(const char *name) {
 	if (!tfv_tjDestroy) return "tjDestroy";
 	tfv_tjGetErrorStr2 = (char *(*)(tfv_tjhandle))dlsym(lib, "tjGetErrorStr2");
 	if (!tfv_tjGetErrorStr2) return "tjGetErrorStr2";
+	tfv_tjDecompressToYUVPlanes = (int (*)(tfv_tjhandle, const unsigned char *, unsigned long, unsigned char **, int, int *, int, int))dlsym(lib, "tjDecompressToYUVPlanes");
+	if (!tfv_tjDecompressToYUVPlanes) return "tjDecompressToYUVPlanes";
 	return 0;
 }
 
@@ -49,9 +52,8 @@ static tfv_tjhandle tfv_init(void) { return tfv_tjInitDecompress(); }
 static void tfv_destroy(tfv_tjhandle h) { tfv_tjDestroy(h); }
 static const char *tfv_error(tfv_tjhandle h) { return tfv_tjGetErrorStr2(h); }
 
-static int tfv_header(tfv_tjhandle h, const unsigned char *buf, unsigned long size, int *w, int *hh) {
-	int sub, cs;
-	return tfv_tjDecompressHeader3(h, buf, size, w, hh, &sub, &cs);
+static int tfv_header(tfv_tjhandle h, const unsigned char *buf, unsigned long size, int *w, int *hh, int *sub, int *cs) {
+	return tfv_tjDecompressHeader3(h, buf, size, w, hh, sub, cs);
 }
 
 // TJPF_RGBA = 7: the alpha byte is written as 0xFF. Flags 0: accurate integer IDCT and
@@ -60,6 +62,15 @@ static int tfv_header(tfv_tjhandle h, const unsigned char *buf, unsigned long si
 static int tfv_decode(tfv_tjhandle h, const unsigned char *buf, unsigned long size,
 		unsigned char *dst, int w, int hh, int flags) {
 	return tfv_tjDecompress2(h, buf, size, dst, w, w * 4, hh, 7, flags);
+}
+
+// The planes as the IDCT leaves them (no chroma upsampling, no colour conversion); w × hh
+// picks the scale as for tfv_decode.
+static int tfv_decode_yuv(tfv_tjhandle h, const unsigned char *buf, unsigned long size,
+		unsigned char *y, unsigned char *cb, unsigned char *cr, int ystride, int cstride, int w, int hh) {
+	unsigned char *planes[3] = {y, cb, cr};
+	int strides[3] = {ystride, cstride, cstride};
+	return tfv_tjDecompressToYUVPlanes(h, buf, size, planes, w, strides, hh, 0);
 }
 */
 import "C"
@@ -110,20 +121,44 @@ func putHandle(h C.tfv_tjhandle) {
 	}
 }
 
-// turboHeader reads the frame size; an error for what libjpeg-turbo cannot parse.
-func turboHeader(data []byte) (w, h int, err error) {
+// turboHeader reads the frame size and, for turboDecodeYCbCr, the chroma layout: the
+// image.YCbCr subsample ratio of a YCbCr frame, ok false for any other (grayscale, RGB,
+// CMYK/YCCK, or a layout image.YCbCr has no name for). An error for what libjpeg-turbo
+// cannot parse.
+func turboHeader(data []byte) (w, h int, ycc turboLayout, err error) {
 	th, err := getHandle()
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, turboLayout{}, err
 	}
-	var cw, ch C.int
-	if C.tfv_header(th, (*C.uchar)(unsafe.Pointer(&data[0])), C.ulong(len(data)), &cw, &ch) != 0 {
+	var cw, ch, sub, cs C.int
+	if C.tfv_header(th, (*C.uchar)(unsafe.Pointer(&data[0])), C.ulong(len(data)), &cw, &ch, &sub, &cs) != 0 {
 		err := fmt.Errorf("libjpeg-turbo: %s", C.GoString(C.tfv_error(th)))
 		C.tfv_destroy(th)
-		return 0, 0, err
+		return 0, 0, turboLayout{}, err
 	}
 	putHandle(th)
-	return int(cw), int(ch), nil
+	return int(cw), int(ch), layoutOf(int(sub), int(cs)), nil
+}
+
+// turboDecodeYCbCr decodes data at scaled size sw × sh (as turboDecode) to its YCbCr
+// planes, chroma at the frame's own resolution: no upsampling and no conversion to RGB,
+// which a reader that resamples anyway does better itself (augment resamples chroma
+// from its own samples, then converts only the output pixels).
+func turboDecodeYCbCr(data []byte, sw, sh int, l turboLayout) (*image.YCbCr, error) {
+	th, err := getHandle()
+	if err != nil {
+		return nil, err
+	}
+	img, ys, cs := newYCbCr(sw, sh, l)
+	if C.tfv_decode_yuv(th, (*C.uchar)(unsafe.Pointer(&data[0])), C.ulong(len(data)),
+		(*C.uchar)(unsafe.Pointer(&img.Y[0])), (*C.uchar)(unsafe.Pointer(&img.Cb[0])), (*C.uchar)(unsafe.Pointer(&img.Cr[0])),
+		C.int(ys), C.int(cs), C.int(sw), C.int(sh)) != 0 {
+		err := fmt.Errorf("libjpeg-turbo: %s", C.GoString(C.tfv_error(th)))
+		C.tfv_destroy(th)
+		return nil, err
+	}
+	putHandle(th)
+	return img, nil
 }
 
 // turboDecode decodes data to an sw × sh RGBA image, where sw × sh is a scaled size

@@ -22,11 +22,19 @@ func pixels(n int) []byte {
 }
 
 // Recycle hands img's pixel memory to later decodes. The caller must not use img (or
-// anything sharing its pixels) afterwards. Images other than *image.RGBA are ignored.
+// anything sharing its pixels) afterwards. Only this package's own allocations are taken
+// (*image.RGBA, and the *image.YCbCr planes of libjpeg-turbo); others are ignored.
 func Recycle(img image.Image) {
-	if r, ok := img.(*image.RGBA); ok && cap(r.Pix) > 0 {
-		b := r.Pix[:0]
-		pixPool.Put(&b)
+	switch r := img.(type) {
+	case *image.RGBA:
+		if cap(r.Pix) > 0 {
+			b := r.Pix[:0]
+			pixPool.Put(&b)
+		}
+	case *image.YCbCr:
+		if b := ycbcrBuffer(r); b != nil {
+			pixPool.Put(&b)
+		}
 	}
 }
 
