@@ -172,6 +172,28 @@ func vfilter(dst, rows []float32, stride int, w []float32) {
 		wv[k] = archsimd.BroadcastFloat32x8(v)
 	}
 	i := 0
+	// Four vectors per step: each sum is a chain of dependent multiply-adds (~5 cycles
+	// each), and the four chains overlap (one at a time ran at ~5 cycles a tap).
+	for ; i+32 <= n; i += 32 {
+		r := rows[i : i+32]
+		a := archsimd.LoadFloat32x8(r[0:8]).Mul(wv[0])
+		b := archsimd.LoadFloat32x8(r[8:16]).Mul(wv[0])
+		c := archsimd.LoadFloat32x8(r[16:24]).Mul(wv[0])
+		d := archsimd.LoadFloat32x8(r[24:32]).Mul(wv[0])
+		for k := 1; k < len(w); k++ {
+			o := k*stride + i
+			r := rows[o : o+32]
+			a = archsimd.LoadFloat32x8(r[0:8]).MulAdd(wv[k], a)
+			b = archsimd.LoadFloat32x8(r[8:16]).MulAdd(wv[k], b)
+			c = archsimd.LoadFloat32x8(r[16:24]).MulAdd(wv[k], c)
+			d = archsimd.LoadFloat32x8(r[24:32]).MulAdd(wv[k], d)
+		}
+		o := dst[i : i+32]
+		a.Store(o[0:8])
+		b.Store(o[8:16])
+		c.Store(o[16:24])
+		d.Store(o[24:32])
+	}
 	for ; i+8 <= n; i += 8 {
 		acc := archsimd.LoadFloat32x8(rows[i : i+8]).Mul(wv[0])
 		for k := 1; k < len(w); k++ {
