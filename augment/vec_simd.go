@@ -162,31 +162,29 @@ func (c *coeffs) hfilter8(src []float32, xa int, out []float32) {
 // traffic and pays one call per output row instead of one per tap.
 func vfilter(dst, rows []float32, stride int, w []float32) {
 	n := len(dst)
-	if !haveAVX2FMA || len(w) > 16 {
+	if !haveAVX2FMA {
 		vfilterGeneric(dst, rows, stride, w)
 		return
 	}
 	_ = rows[(len(w)-1)*stride+n-1]
-	var wv [16]archsimd.Float32x8
-	for k, v := range w {
-		wv[k] = archsimd.BroadcastFloat32x8(v)
-	}
+	w0 := archsimd.BroadcastFloat32x8(w[0])
 	i := 0
 	// Four vectors per step: each sum is a chain of dependent multiply-adds (~5 cycles
 	// each), and the four chains overlap (one at a time ran at ~5 cycles a tap).
 	for ; i+32 <= n; i += 32 {
 		r := rows[i : i+32]
-		a := archsimd.LoadFloat32x8(r[0:8]).Mul(wv[0])
-		b := archsimd.LoadFloat32x8(r[8:16]).Mul(wv[0])
-		c := archsimd.LoadFloat32x8(r[16:24]).Mul(wv[0])
-		d := archsimd.LoadFloat32x8(r[24:32]).Mul(wv[0])
+		a := archsimd.LoadFloat32x8(r[0:8]).Mul(w0)
+		b := archsimd.LoadFloat32x8(r[8:16]).Mul(w0)
+		c := archsimd.LoadFloat32x8(r[16:24]).Mul(w0)
+		d := archsimd.LoadFloat32x8(r[24:32]).Mul(w0)
 		for k := 1; k < len(w); k++ {
 			o := k*stride + i
 			r := rows[o : o+32]
-			a = archsimd.LoadFloat32x8(r[0:8]).MulAdd(wv[k], a)
-			b = archsimd.LoadFloat32x8(r[8:16]).MulAdd(wv[k], b)
-			c = archsimd.LoadFloat32x8(r[16:24]).MulAdd(wv[k], c)
-			d = archsimd.LoadFloat32x8(r[24:32]).MulAdd(wv[k], d)
+			wk := archsimd.BroadcastFloat32x8(w[k]) // from memory: no array of vectors to zero and fill per call
+			a = archsimd.LoadFloat32x8(r[0:8]).MulAdd(wk, a)
+			b = archsimd.LoadFloat32x8(r[8:16]).MulAdd(wk, b)
+			c = archsimd.LoadFloat32x8(r[16:24]).MulAdd(wk, c)
+			d = archsimd.LoadFloat32x8(r[24:32]).MulAdd(wk, d)
 		}
 		o := dst[i : i+32]
 		a.Store(o[0:8])
@@ -195,10 +193,10 @@ func vfilter(dst, rows []float32, stride int, w []float32) {
 		d.Store(o[24:32])
 	}
 	for ; i+8 <= n; i += 8 {
-		acc := archsimd.LoadFloat32x8(rows[i : i+8]).Mul(wv[0])
+		acc := archsimd.LoadFloat32x8(rows[i : i+8]).Mul(w0)
 		for k := 1; k < len(w); k++ {
 			o := k*stride + i
-			acc = archsimd.LoadFloat32x8(rows[o:o+8]).MulAdd(wv[k], acc)
+			acc = archsimd.LoadFloat32x8(rows[o:o+8]).MulAdd(archsimd.BroadcastFloat32x8(w[k]), acc)
 		}
 		acc.Store(dst[i : i+8])
 	}
