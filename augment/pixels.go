@@ -71,6 +71,33 @@ func emitBytes(dst []uint8, w int, flip bool) func(int, []float32) {
 	}
 }
 
+// emitPlanesBytes is emitBytes for the planar rows of a YCbCr resample: the conversion to
+// RGB, the rounding and the store in one pass (ycbcrToBytes), with the bytes emitBytes
+// would store after ycbcrToRGBRow.
+func emitPlanesBytes(dst []uint8, w int, flip bool) func(int, []float32, []float32, []float32) {
+	return func(y int, yy, cb, cr []float32) {
+		ycbcrToBytes(dst[y*3*w:(y+1)*3*w], yy[:w], cb[:w], cr[:w], flip)
+	}
+}
+
+// ycbcrToBytesGeneric converts planar Y, Cb, Cr floats to rounded RGB bytes (out holds 3
+// per pixel, mirrored when flip) with ycbcrToRGBRow's arithmetic and clampRound's rounding.
+func ycbcrToBytesGeneric(out []uint8, yy, cb, cr []float32, flip bool) {
+	w := len(yy)
+	cb, cr, out = cb[:w], cr[:w], out[:3*w]
+	for x, l := range yy {
+		b, r := cb[x]-128, cr[x]-128
+		p := x
+		if flip {
+			p = w - 1 - x
+		}
+		o := out[3*p : 3*p+3 : 3*p+3]
+		o[0] = clampRound(l + 1.402*r)
+		o[1] = clampRound(l - 0.344136*b - 0.714136*r)
+		o[2] = clampRound(l + 1.772*b)
+	}
+}
+
 func nrgbaToRGB(img *image.NRGBA, dst []uint8) {
 	w, h := img.Rect.Dx(), img.Rect.Dy()
 	for y := 0; y < h; y++ {

@@ -216,13 +216,23 @@ func (c *coeffs) hfilter1(src []float32, xa int, out []float32) {
 type ycbcrScratch struct {
 	luma, chroma planeScratch
 	y, cb, cr    []float32
-	acc          []float32
 }
 
 // resampleYCbCr is resample for a YCbCr image: each plane resampled on its own grid, then
 // the output pixels converted with the JFIF formula (what libjpeg and image/jpeg use),
-// unclamped and unrounded like every row emit receives.
+// unclamped and unrounded like every row emit receives. false for an image ycbcrPlanes
+// refuses (nothing was emitted).
 func resampleYCbCr(im *image.YCbCr, ax, ay axis, interp Interpolation, s *scratch, emit func(int, []float32)) bool {
+	s.acc = grow(s.acc, 3*ax.out)
+	return resamplePlanes(im, ax, ay, interp, s, func(y int, yy, cb, cr []float32) {
+		ycbcrToRGBRow(s.acc, yy, cb, cr)
+		emit(y, s.acc)
+	})
+}
+
+// resamplePlanes resamples im's planes and hands emit each output row as planar Y, Cb, Cr
+// floats, for a receiver that converts as it stores (emitPlanesBytes).
+func resamplePlanes(im *image.YCbCr, ax, ay axis, interp Interpolation, s *scratch, emit func(y int, yy, cb, cr []float32)) bool {
 	py, pcb, pcr, sx, sy, ok := ycbcrPlanes(im)
 	if !ok {
 		return false
@@ -248,10 +258,8 @@ func resampleYCbCr(im *image.YCbCr, ax, ay axis, interp Interpolation, s *scratc
 	resamplePlane(pcb, chc, cvc, cx, cy, c, ys.cb)
 	resamplePlane(pcr, chc, cvc, cx, cy, c, ys.cr)
 	ow := ax.out
-	ys.acc = grow(ys.acc, 3*ow)
 	for y := range ay.out {
-		ycbcrToRGBRow(ys.acc, ys.y[y*ow:(y+1)*ow], ys.cb[y*ow:(y+1)*ow], ys.cr[y*ow:(y+1)*ow])
-		emit(y, ys.acc)
+		emit(y, ys.y[y*ow:(y+1)*ow], ys.cb[y*ow:(y+1)*ow], ys.cr[y*ow:(y+1)*ow])
 	}
 	return true
 }

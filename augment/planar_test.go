@@ -341,3 +341,41 @@ func TestBytesToFloatsExact(t *testing.T) {
 		}
 	}
 }
+
+// TestYCbCrToBytesMatchesRows: the fused conversion of planar rows to bytes stores what
+// converting to RGB rows (ycbcrToRGBRow) and emitBytes store, for every width (the SIMD
+// groups overlap at the end of a row that is not a multiple of 8) and both flips, with
+// values outside [0, 255] to clip; and it writes nothing past its row (the 4-byte stores
+// spill one byte).
+func TestYCbCrToBytesMatchesRows(t *testing.T) {
+	rng := newRNG(8)
+	for _, w := range []int{1, 2, 7, 8, 9, 15, 16, 17, 31, 40, 224} {
+		yy, cb, cr := make([]float32, w), make([]float32, w), make([]float32, w)
+		for i := range yy {
+			yy[i] = float32(rng.Float64()*300 - 20)
+			cb[i] = float32(rng.Float64()*300 - 20)
+			cr[i] = float32(rng.Float64()*300 - 20)
+		}
+		for _, flip := range []bool{false, true} {
+			row := make([]float32, 3*w)
+			ycbcrToRGBRow(row, yy, cb, cr)
+			want := make([]uint8, 3*w)
+			emitBytes(want, w, flip)(0, row)
+			buf := make([]uint8, 3*w+4)
+			for i := range buf {
+				buf[i] = 0xA5
+			}
+			emitPlanesBytes(buf[:3*w], w, flip)(0, yy, cb, cr)
+			for i := range want {
+				if buf[i] != want[i] {
+					t.Fatalf("width %d flip %v: byte %d = %d, via RGB rows %d", w, flip, i, buf[i], want[i])
+				}
+			}
+			for i := 3 * w; i < len(buf); i++ {
+				if buf[i] != 0xA5 {
+					t.Fatalf("width %d flip %v: byte %d past the row was written", w, flip, i)
+				}
+			}
+		}
+	}
+}

@@ -268,7 +268,11 @@ func (p *pipeline) run(img image.Image, ax, ay axis, rng *rand.Rand, out sink) {
 	s := scratchPool.Get().(*scratch)
 	defer scratchPool.Put(s)
 	if len(p.image) == 0 {
-		resample(img, ax, ay, p.interp, s, out.emit(n, flip))
+		ycc, isYCC := img.(*image.YCbCr)
+		ps, planar := out.(planeSink)
+		if !isYCC || !planar || !resamplePlanes(ycc, ax, ay, p.interp, s, ps.emitPlanes(n, flip)) {
+			resample(img, ax, ay, p.interp, s, out.emit(n, flip))
+		}
 	} else {
 		if s.img == nil || s.img.Rect.Dx() != n || s.img.Rect.Dy() != n {
 			s.img = image.NewNRGBA(image.Rect(0, 0, n, n))

@@ -18,6 +18,13 @@ type sink interface {
 	erase(n int, p float64, rng *rand.Rand)
 }
 
+// planeSink is a sink that takes a YCbCr resample's planar rows (Y, Cb, Cr, each n
+// floats) and converts them itself as it stores, one pass instead of converting to RGB
+// rows first.
+type planeSink interface {
+	emitPlanes(n int, flip bool) func(y int, yy, cb, cr []float32)
+}
+
 type floatSink struct {
 	dst  []float32
 	norm *normalizer
@@ -41,6 +48,11 @@ type byteSink struct {
 func (p *pipeline) bytes(dst []uint8) byteSink { return byteSink{dst, p.mean, p.std} }
 
 func (s byteSink) emit(n int, flip bool) func(int, []float32) { return emitBytes(s.dst, n, flip) }
+
+// emitPlanes implements planeSink.
+func (s byteSink) emitPlanes(n int, flip bool) func(int, []float32, []float32, []float32) {
+	return emitPlanesBytes(s.dst, n, flip)
+}
 func (s byteSink) fromNRGBA(img *image.NRGBA)                 { nrgbaToRGB(img, s.dst) }
 func (s byteSink) erase(n int, p float64, rng *rand.Rand) {
 	RandomErasePixels(s.dst, n, n, p, s.mean, s.std, rng)

@@ -19,3 +19,7 @@ func (c *coeffs) hfilter8(src []float32, xa int, out []float32) { c.hfilter8Gene
 func vfilter(dst, rows []float32, stride int, w []float32) { vfilterGeneric(dst, rows, stride, w) }
 
 func bytesToFloats(dst []float32, src []uint8) { bytesToFloatsGeneric(dst, src) }
+
+func ycbcrToBytes(out []uint8, yy, cb, cr []float32, flip bool) {
+	ycbcrToBytesGeneric(out, yy, cb, cr, flip)
+}

@@ -3,6 +3,7 @@
 package augment
 
 import (
+	"encoding/binary"
 	"simd/archsimd"
 	"unsafe"
 )
@@ -217,4 +218,57 @@ func bytesToFloats(dst []float32, src []uint8) {
 		}
 	}
 	bytesToFloatsGeneric(dst[i:], src[i:n])
+}
+
+// ycbcrToBytes is ycbcrToBytesGeneric 8 pixels at a time: the same multiplies and adds (no
+// fused multiply-add, so the same floats), clampRound's rounding, then each pixel's R, G, B
+// packed into the low 3 bytes of a 32-bit word and stored with one 4-byte write. Pixels
+// are written in increasing position, so each write's fourth byte is overwritten by the
+// next pixel's; the row's last position gets 3 single bytes, so nothing past the row is
+// touched.
+func ycbcrToBytes(out []uint8, yy, cb, cr []float32, flip bool) {
+	w := len(yy)
+	if !haveAVX2FMA || w < 9 {
+		ycbcrToBytesGeneric(out, yy, cb, cr, flip)
+		return
+	}
+	cb, cr, out = cb[:w], cr[:w], out[:3*w]
+	k128, half := archsimd.BroadcastFloat32x8(128), archsimd.BroadcastFloat32x8(0.5)
+	lo, hi := archsimd.BroadcastFloat32x8(0), archsimd.BroadcastFloat32x8(255)
+	kr, kgb := archsimd.BroadcastFloat32x8(1.402), archsimd.BroadcastFloat32x8(0.344136)
+	kgr, kb := archsimd.BroadcastFloat32x8(0.714136), archsimd.BroadcastFloat32x8(1.772)
+	round := func(v archsimd.Float32x8) archsimd.Uint32x8 {
+		return v.Add(half).Max(lo).Min(hi).Trunc().ConvertToInt32().AsUint32x8()
+	}
+	var words [8]uint32
+	// Groups of 8 source pixels, in the order that makes output positions increase: from
+	// the left unflipped, from the right flipped (the first group may overlap the second).
+	groups := (w + 7) / 8
+	for g := range groups {
+		x := g * 8
+		if flip {
+			x = w - 8 - g*8
+		}
+		x = min(max(x, 0), w-8)
+		l := archsimd.LoadFloat32x8(yy[x : x+8])
+		b := archsimd.LoadFloat32x8(cb[x : x+8]).Sub(k128)
+		r := archsimd.LoadFloat32x8(cr[x : x+8]).Sub(k128)
+		rv := round(l.Add(kr.Mul(r)))
+		gv := round(l.Sub(kgb.Mul(b)).Sub(kgr.Mul(r)))
+		bv := round(l.Add(kb.Mul(b)))
+		rv.Or(gv.ShiftAllLeft(8)).Or(bv.ShiftAllLeft(16)).StoreArray(&words)
+		for j := range 8 {
+			src := j
+			p := x + j
+			if flip {
+				src, p = 7-j, w-1-(x+7-j)
+			}
+			v := words[src]
+			if p == w-1 {
+				out[3*p], out[3*p+1], out[3*p+2] = byte(v), byte(v>>8), byte(v>>16)
+				continue
+			}
+			binary.LittleEndian.PutUint32(out[3*p:3*p+4], v)
+		}
+	}
 }
