@@ -379,3 +379,31 @@ func TestYCbCrToBytesMatchesRows(t *testing.T) {
 		}
 	}
 }
+
+// TestYCbCrToFloatsMatchesRows: the fused conversion of planar rows to normalised floats
+// equals converting to RGB rows (ycbcrToRGBRow) and emitFloat, bit for bit, for every
+// width and both flips.
+func TestYCbCrToFloatsMatchesRows(t *testing.T) {
+	rng := newRNG(9)
+	nm := newNormalizer(ImageNetMean, ImageNetStd)
+	for _, w := range []int{1, 7, 8, 9, 17, 40, 224} {
+		yy, cb, cr := make([]float32, w), make([]float32, w), make([]float32, w)
+		for i := range yy {
+			yy[i] = float32(rng.Float64()*300 - 20)
+			cb[i] = float32(rng.Float64()*300 - 20)
+			cr[i] = float32(rng.Float64()*300 - 20)
+		}
+		for _, flip := range []bool{false, true} {
+			row := make([]float32, 3*w)
+			ycbcrToRGBRow(row, yy, cb, cr)
+			want, got := make([]float32, 3*w), make([]float32, 3*w)
+			nm.emitFloat(want, w, flip)(0, row)
+			nm.emitPlanesFloat(got, w, flip)(0, yy, cb, cr)
+			for i := range want {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("width %d flip %v: value %d = %v, via RGB rows %v", w, flip, i, got[i], want[i])
+				}
+			}
+		}
+	}
+}

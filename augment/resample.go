@@ -287,6 +287,34 @@ func (nm *normalizer) emitFloat(dst []float32, w int, flip bool) func(int, []flo
 	}
 }
 
+// emitPlanesFloat is emitFloat for the planar rows of a YCbCr resample: conversion to RGB,
+// clamp and normalisation in one pass (ycbcrToFloats), with the floats emitFloat would
+// store after ycbcrToRGBRow.
+func (nm *normalizer) emitPlanesFloat(dst []float32, w int, flip bool) func(int, []float32, []float32, []float32) {
+	return func(y int, yy, cb, cr []float32) {
+		ycbcrToFloats(dst[y*3*w:(y+1)*3*w], yy[:w], cb[:w], cr[:w], flip, &nm.scale, &nm.bias)
+	}
+}
+
+// ycbcrToFloatsGeneric converts planar Y, Cb, Cr floats to normalised RGB (out holds 3
+// per pixel, mirrored when flip): ycbcrToRGBRow's arithmetic, then clampAffine's clamp,
+// product and sum.
+func ycbcrToFloatsGeneric(out, yy, cb, cr []float32, flip bool, scale, bias *[3]float32) {
+	w := len(yy)
+	cb, cr, out = cb[:w], cr[:w], out[:3*w]
+	for x, l := range yy {
+		b, r := cb[x]-128, cr[x]-128
+		p := x
+		if flip {
+			p = w - 1 - x
+		}
+		o := out[3*p : 3*p+3 : 3*p+3]
+		o[0] = min(max(l+1.402*r, 0), 255)*scale[0] + bias[0]
+		o[1] = min(max(l-0.344136*b-0.714136*r, 0), 255)*scale[1] + bias[1]
+		o[2] = min(max(l+1.772*b, 0), 255)*scale[2] + bias[2]
+	}
+}
+
 // emitNRGBA returns an emit function that rounds rows to 8 bits (PIL's output
 // quantisation) into img, optionally mirrored.
 func emitNRGBA(img *image.NRGBA, flip bool) func(int, []float32) {

@@ -36,6 +36,11 @@ func (s floatSink) emit(n int, flip bool) func(int, []float32) {
 	return s.norm.emitFloat(s.dst, n, flip)
 }
 func (s floatSink) fromNRGBA(img *image.NRGBA) { s.norm.normalizeNRGBA(img, s.dst) }
+
+// emitPlanes implements planeSink.
+func (s floatSink) emitPlanes(n int, flip bool) func(int, []float32, []float32, []float32) {
+	return s.norm.emitPlanesFloat(s.dst, n, flip)
+}
 func (s floatSink) erase(n int, p float64, rng *rand.Rand) {
 	RandomErase(s.dst, n, n, 3, p, rng)
 }

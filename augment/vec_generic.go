@@ -23,3 +23,7 @@ func bytesToFloats(dst []float32, src []uint8) { bytesToFloatsGeneric(dst, src) 
 func ycbcrToBytes(out []uint8, yy, cb, cr []float32, flip bool) {
 	ycbcrToBytesGeneric(out, yy, cb, cr, flip)
 }
+
+func ycbcrToFloats(out, yy, cb, cr []float32, flip bool, scale, bias *[3]float32) {
+	ycbcrToFloatsGeneric(out, yy, cb, cr, flip, scale, bias)
+}
