@@ -58,7 +58,7 @@ func (s byteSink) emit(n int, flip bool) func(int, []float32) { return emitBytes
 func (s byteSink) emitPlanes(n int, flip bool) func(int, []float32, []float32, []float32) {
 	return emitPlanesBytes(s.dst, n, flip)
 }
-func (s byteSink) fromNRGBA(img *image.NRGBA)                 { nrgbaToRGB(img, s.dst) }
+func (s byteSink) fromNRGBA(img *image.NRGBA) { nrgbaToRGB(img, s.dst) }
 func (s byteSink) erase(n int, p float64, rng *rand.Rand) {
 	RandomErasePixels(s.dst, n, n, p, s.mean, s.std, rng)
 }
