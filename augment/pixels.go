@@ -75,8 +75,9 @@ func emitBytes(dst []uint8, w int, flip bool) func(int, []float32) {
 // RGB, the rounding and the store in one pass (ycbcrToBytes), with the bytes emitBytes
 // would store after ycbcrToRGBRow.
 func emitPlanesBytes(dst []uint8, w int, flip bool) func(int, []float32, []float32, []float32) {
+	words := make([]uint32, w)
 	return func(y int, yy, cb, cr []float32) {
-		ycbcrToBytes(dst[y*3*w:(y+1)*3*w], yy[:w], cb[:w], cr[:w], flip)
+		ycbcrToBytes(dst[y*3*w:(y+1)*3*w], yy[:w], cb[:w], cr[:w], flip, words)
 	}
 }
 

@@ -20,10 +20,10 @@ func vfilter(dst, rows []float32, stride int, w []float32) { vfilterGeneric(dst,
 
 func bytesToFloats(dst []float32, src []uint8) { bytesToFloatsGeneric(dst, src) }
 
-func ycbcrToBytes(out []uint8, yy, cb, cr []float32, flip bool) {
+func ycbcrToBytes(out []uint8, yy, cb, cr []float32, flip bool, _ []uint32) {
 	ycbcrToBytesGeneric(out, yy, cb, cr, flip)
 }
 
-func ycbcrToFloats(out, yy, cb, cr []float32, flip bool, scale, bias *[3]float32) {
+func ycbcrToFloats(out, yy, cb, cr []float32, flip bool, scale, bias *[3]float32, _ []float32) {
 	ycbcrToFloatsGeneric(out, yy, cb, cr, flip, scale, bias)
 }

@@ -3,7 +3,6 @@
 package augment
 
 import (
-	"encoding/binary"
 	"simd/archsimd"
 	"unsafe"
 )
@@ -236,18 +235,20 @@ func bytesToFloats(dst []float32, src []uint8) {
 }
 
 // ycbcrToBytes is ycbcrToBytesGeneric 8 pixels at a time: the same multiplies and adds (no
-// fused multiply-add, so the same floats), clampRound's rounding, then each pixel's R, G, B
-// packed into the low 3 bytes of a 32-bit word and stored with one 4-byte write. Pixels
-// are written in increasing position, so each write's fourth byte is overwritten by the
-// next pixel's; the row's last position gets 3 single bytes, so nothing past the row is
-// touched.
-func ycbcrToBytes(out []uint8, yy, cb, cr []float32, flip bool) {
+// fused multiply-add, so the same floats) and clampRound's rounding, each pixel's R, G, B
+// packed into the low 3 bytes of a 32-bit word, the row's words stored in words (len w).
+// A second pass (reading lanes back right after their 256-bit store stalled each load
+// on this CPU) takes 8 words at a time, reversed when flip, drops every fourth byte with
+// a shuffle (VPSHUFB: 12 bytes per 128-bit half) and writes each half with a 16-byte
+// store, in increasing position so that the 4 spare bytes are overwritten by the next
+// store. The last pixels, where a store would run past the row, are written one by one.
+func ycbcrToBytes(out []uint8, yy, cb, cr []float32, flip bool, words []uint32) {
 	w := len(yy)
-	if !haveAVX2FMA || w < 9 {
+	if !haveAVX2FMA || w < 8 {
 		ycbcrToBytesGeneric(out, yy, cb, cr, flip)
 		return
 	}
-	cb, cr, out = cb[:w], cr[:w], out[:3*w]
+	cb, cr, out, words = cb[:w], cr[:w], out[:3*w], words[:w]
 	k128, half := archsimd.BroadcastFloat32x8(128), archsimd.BroadcastFloat32x8(0.5)
 	lo, hi := archsimd.BroadcastFloat32x8(0), archsimd.BroadcastFloat32x8(255)
 	kr, kgb := archsimd.BroadcastFloat32x8(1.402), archsimd.BroadcastFloat32x8(0.344136)
@@ -255,76 +256,82 @@ func ycbcrToBytes(out []uint8, yy, cb, cr []float32, flip bool) {
 	round := func(v archsimd.Float32x8) archsimd.Uint32x8 {
 		return v.Add(half).Max(lo).Min(hi).Trunc().ConvertToInt32().AsUint32x8()
 	}
-	var words [8]uint32
-	// Groups of 8 source pixels, in the order that makes output positions increase: from
-	// the left unflipped, from the right flipped (the first group may overlap the second).
-	groups := (w + 7) / 8
-	for g := range groups {
-		x := g * 8
-		if flip {
-			x = w - 8 - g*8
-		}
-		x = min(max(x, 0), w-8)
+	for x := 0; x < w; x += 8 {
+		x := min(x, w-8) // the last group may overlap the one before: same words again
 		l := archsimd.LoadFloat32x8(yy[x : x+8])
 		b := archsimd.LoadFloat32x8(cb[x : x+8]).Sub(k128)
 		r := archsimd.LoadFloat32x8(cr[x : x+8]).Sub(k128)
 		rv := round(l.Add(kr.Mul(r)))
 		gv := round(l.Sub(kgb.Mul(b)).Sub(kgr.Mul(r)))
 		bv := round(l.Add(kb.Mul(b)))
-		rv.Or(gv.ShiftAllLeft(8)).Or(bv.ShiftAllLeft(16)).StoreArray(&words)
-		for j := range 8 {
-			src := j
-			p := x + j
-			if flip {
-				src, p = 7-j, w-1-(x+7-j)
-			}
-			v := words[src]
-			if p == w-1 {
-				out[3*p], out[3*p+1], out[3*p+2] = byte(v), byte(v>>8), byte(v>>16)
-				continue
-			}
-			binary.LittleEndian.PutUint32(out[3*p:3*p+4], v)
+		rv.Or(gv.ShiftAllLeft(8)).Or(bv.ShiftAllLeft(16)).Store(words[x : x+8])
+	}
+	pack := archsimd.LoadInt8x32(rgbFromWords[:])
+	reverse := archsimd.LoadUint32x8Array(&reverse8)
+	p := 0
+	for ; p+10 <= w; p += 8 { // a group's second store ends 28 bytes after its start
+		var v archsimd.Uint32x8
+		if flip {
+			v = archsimd.LoadUint32x8(words[w-8-p : w-p]).Permute(reverse)
+		} else {
+			v = archsimd.LoadUint32x8(words[p : p+8])
 		}
+		bytes := v.AsUint8x32().PermuteOrZeroGrouped(pack)
+		o := out[3*p : 3*p+28]
+		bytes.GetLo().Store(o[0:16])
+		bytes.GetHi().Store(o[12:28])
 	}
 	archsimd.ClearAVXUpperBits() // see clearUpper
+	for ; p < w; p++ {
+		v := words[p]
+		if flip {
+			v = words[w-1-p]
+		}
+		out[3*p], out[3*p+1], out[3*p+2] = byte(v), byte(v>>8), byte(v>>16)
+	}
 }
 
+// rgbFromWords picks R, G, B of each 32-bit word in a 128-bit half (VPSHUFB indices; -1
+// gives 0), reverse8 reverses 8 lanes.
+var (
+	rgbFromWords = [32]int8{0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1,
+		0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1}
+	reverse8 = [8]uint32{7, 6, 5, 4, 3, 2, 1, 0}
+)
+
 // ycbcrToFloats is ycbcrToFloatsGeneric 8 pixels at a time (the same operations in the
-// same order, no fused multiply-add), the normalised R, G and B then interleaved one value
-// at a time.
-func ycbcrToFloats(out, yy, cb, cr []float32, flip bool, scale, bias *[3]float32) {
+// same order, no fused multiply-add) into the planar rows rgb (3w floats), which a scalar
+// pass then interleaves into out once every vector store is done (see ycbcrToBytes).
+func ycbcrToFloats(out, yy, cb, cr []float32, flip bool, scale, bias *[3]float32, rgb []float32) {
 	w := len(yy)
 	if !haveAVX2FMA || w < 8 {
 		ycbcrToFloatsGeneric(out, yy, cb, cr, flip, scale, bias)
 		return
 	}
 	cb, cr, out = cb[:w], cr[:w], out[:3*w]
+	rs, gs, bs := rgb[:w], rgb[w:2*w], rgb[2*w:3*w]
 	k128 := archsimd.BroadcastFloat32x8(128)
 	lo, hi := archsimd.BroadcastFloat32x8(0), archsimd.BroadcastFloat32x8(255)
 	kr, kgb := archsimd.BroadcastFloat32x8(1.402), archsimd.BroadcastFloat32x8(0.344136)
 	kgr, kb := archsimd.BroadcastFloat32x8(0.714136), archsimd.BroadcastFloat32x8(1.772)
 	s0, s1, s2 := archsimd.BroadcastFloat32x8(scale[0]), archsimd.BroadcastFloat32x8(scale[1]), archsimd.BroadcastFloat32x8(scale[2])
 	b0, b1, b2 := archsimd.BroadcastFloat32x8(bias[0]), archsimd.BroadcastFloat32x8(bias[1]), archsimd.BroadcastFloat32x8(bias[2])
-	var rs, gs, bs [8]float32
 	for x := 0; x < w; x += 8 {
 		x := min(x, w-8) // the last group may overlap the one before: same values again
 		l := archsimd.LoadFloat32x8(yy[x : x+8])
 		b := archsimd.LoadFloat32x8(cb[x : x+8]).Sub(k128)
 		r := archsimd.LoadFloat32x8(cr[x : x+8]).Sub(k128)
-		l.Add(kr.Mul(r)).Max(lo).Min(hi).Mul(s0).Add(b0).StoreArray(&rs)
-		l.Sub(kgb.Mul(b)).Sub(kgr.Mul(r)).Max(lo).Min(hi).Mul(s1).Add(b1).StoreArray(&gs)
-		l.Add(kb.Mul(b)).Max(lo).Min(hi).Mul(s2).Add(b2).StoreArray(&bs)
-		// The scalar moves below are SSE-encoded; after 256-bit AVX code with dirty upper
-		// halves this CPU makes each pay (the loop ran 2.2× slower than ycbcrToRGBRow +
-		// emitFloat without this).
-		archsimd.ClearAVXUpperBits()
-		for j := range 8 {
-			p := x + j
-			if flip {
-				p = w - 1 - p
-			}
-			o := out[3*p : 3*p+3 : 3*p+3]
-			o[0], o[1], o[2] = rs[j], gs[j], bs[j]
+		l.Add(kr.Mul(r)).Max(lo).Min(hi).Mul(s0).Add(b0).Store(rs[x : x+8])
+		l.Sub(kgb.Mul(b)).Sub(kgr.Mul(r)).Max(lo).Min(hi).Mul(s1).Add(b1).Store(gs[x : x+8])
+		l.Add(kb.Mul(b)).Max(lo).Min(hi).Mul(s2).Add(b2).Store(bs[x : x+8])
+	}
+	archsimd.ClearAVXUpperBits() // see clearUpper
+	for p := range w {
+		x := p
+		if flip {
+			x = w - 1 - p
 		}
+		o := out[3*p : 3*p+3 : 3*p+3]
+		o[0], o[1], o[2] = rs[x], gs[x], bs[x]
 	}
 }
