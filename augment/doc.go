@@ -18,11 +18,15 @@
 //
 // The resampling hot path is hand-written (see resample.go): it reads the
 // source pixels directly, resamples only the crop, and writes the normalised
-// floats straight into dst, instead of allocating intermediate images.
-// Resize and RandAugment ops follow Pillow (what torchvision and timm run
-// on); TestAgainstPillow checks them against Pillow's own outputs
-// (testdata/gen_pil.py): table and enhance ops exactly, resampling within one
-// 8-bit level.
+// floats straight into dst, instead of allocating intermediate images. A JPEG's
+// *image.YCbCr is resampled plane by plane (planar.go), libjpeg's chroma
+// upsampling composed into the chroma filter, and only the output pixels are
+// converted to RGB. Resize and RandAugment ops follow Pillow (what torchvision
+// and timm run on); TestAgainstPillow and TestPlanarAgainstPillow check them
+// against Pillow's own outputs (testdata/gen_pil.py): table and enhance ops
+// exactly, resampling of RGB within one 8-bit level, of a JPEG's planes within
+// 3 (mean 0.4). vec_simd.go holds the AVX2 kernels; each clears the upper
+// register halves before scalar code runs (see clearUpper there).
 //
 // Train pipeline, in the rng's draw order: RandomResizedCrop box, flip,
 // RandAugment (on the 8-bit image at output size), normalisation, random
