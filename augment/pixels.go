@@ -87,15 +87,13 @@ func ycbcrToBytesGeneric(out []uint8, yy, cb, cr []float32, flip bool) {
 	w := len(yy)
 	cb, cr, out = cb[:w], cr[:w], out[:3*w]
 	for x, l := range yy {
-		b, r := cb[x]-128, cr[x]-128
 		p := x
 		if flip {
 			p = w - 1 - x
 		}
+		r, g, b := jfifRGB(l, cb[x], cr[x])
 		o := out[3*p : 3*p+3 : 3*p+3]
-		o[0] = clampRound(l + 1.402*r)
-		o[1] = clampRound(l - 0.344136*b - 0.714136*r)
-		o[2] = clampRound(l + 1.772*b)
+		o[0], o[1], o[2] = clampRound(r), clampRound(g), clampRound(b)
 	}
 }
 

@@ -264,15 +264,28 @@ func resamplePlanes(im *image.YCbCr, ax, ay axis, interp Interpolation, s *scrat
 	return true
 }
 
-// ycbcrToRGBRow converts planar Y, Cb, Cr floats to interleaved RGB (JFIF, full range).
+// The JFIF conversion (libjpeg's and image/jpeg's), full range. Its constants are float32,
+// and every converter below multiplies and adds in the same order (never fused), so the
+// scalar and SIMD converters give the same floats.
+const (
+	jfifRCr = 1.402
+	jfifGCb = 0.344136
+	jfifGCr = 0.714136
+	jfifBCb = 1.772
+)
+
+// jfifRGB converts one pixel, unclamped.
+func jfifRGB(l, cb, cr float32) (r, g, b float32) {
+	cb, cr = cb-128, cr-128
+	return l + jfifRCr*cr, l - jfifGCb*cb - jfifGCr*cr, l + jfifBCb*cb
+}
+
+// ycbcrToRGBRow converts planar Y, Cb, Cr floats to interleaved RGB.
 func ycbcrToRGBRow(rgb, yy, cb, cr []float32) {
 	n := len(yy)
 	cb, cr, rgb = cb[:n], cr[:n], rgb[:3*n]
 	for i, l := range yy {
-		b, r := cb[i]-128, cr[i]-128
 		o := rgb[3*i : 3*i+3 : 3*i+3]
-		o[0] = l + 1.402*r
-		o[1] = l - 0.344136*b - 0.714136*r
-		o[2] = l + 1.772*b
+		o[0], o[1], o[2] = jfifRGB(l, cb[i], cr[i])
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"image/draw"
 	"image/jpeg"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"testing"
@@ -342,6 +343,15 @@ func TestBytesToFloatsExact(t *testing.T) {
 	}
 }
 
+// randomRow is w values in [-20, 280): beyond [0, 255] on both sides, to clip.
+func randomRow(rng *rand.Rand, w int) []float32 {
+	r := make([]float32, w)
+	for i := range r {
+		r[i] = float32(rng.Float64()*300 - 20)
+	}
+	return r
+}
+
 // TestYCbCrToBytesMatchesRows: the fused conversion of planar rows to bytes stores what
 // converting to RGB rows (ycbcrToRGBRow) and emitBytes store, for every width (the SIMD
 // groups overlap at the end of a row that is not a multiple of 8) and both flips, with
@@ -350,12 +360,7 @@ func TestBytesToFloatsExact(t *testing.T) {
 func TestYCbCrToBytesMatchesRows(t *testing.T) {
 	rng := newRNG(8)
 	for _, w := range []int{1, 2, 7, 8, 9, 15, 16, 17, 31, 40, 224} {
-		yy, cb, cr := make([]float32, w), make([]float32, w), make([]float32, w)
-		for i := range yy {
-			yy[i] = float32(rng.Float64()*300 - 20)
-			cb[i] = float32(rng.Float64()*300 - 20)
-			cr[i] = float32(rng.Float64()*300 - 20)
-		}
+		yy, cb, cr := randomRow(rng, w), randomRow(rng, w), randomRow(rng, w)
 		for _, flip := range []bool{false, true} {
 			row := make([]float32, 3*w)
 			ycbcrToRGBRow(row, yy, cb, cr)
@@ -387,12 +392,7 @@ func TestYCbCrToFloatsMatchesRows(t *testing.T) {
 	rng := newRNG(9)
 	nm := newNormalizer(ImageNetMean, ImageNetStd)
 	for _, w := range []int{1, 7, 8, 9, 17, 40, 224} {
-		yy, cb, cr := make([]float32, w), make([]float32, w), make([]float32, w)
-		for i := range yy {
-			yy[i] = float32(rng.Float64()*300 - 20)
-			cb[i] = float32(rng.Float64()*300 - 20)
-			cr[i] = float32(rng.Float64()*300 - 20)
-		}
+		yy, cb, cr := randomRow(rng, w), randomRow(rng, w), randomRow(rng, w)
 		for _, flip := range []bool{false, true} {
 			row := make([]float32, 3*w)
 			ycbcrToRGBRow(row, yy, cb, cr)

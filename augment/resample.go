@@ -304,15 +304,15 @@ func ycbcrToFloatsGeneric(out, yy, cb, cr []float32, flip bool, scale, bias *[3]
 	w := len(yy)
 	cb, cr, out = cb[:w], cr[:w], out[:3*w]
 	for x, l := range yy {
-		b, r := cb[x]-128, cr[x]-128
 		p := x
 		if flip {
 			p = w - 1 - x
 		}
+		r, g, b := jfifRGB(l, cb[x], cr[x])
 		o := out[3*p : 3*p+3 : 3*p+3]
-		o[0] = min(max(l+1.402*r, 0), 255)*scale[0] + bias[0]
-		o[1] = min(max(l-0.344136*b-0.714136*r, 0), 255)*scale[1] + bias[1]
-		o[2] = min(max(l+1.772*b, 0), 255)*scale[2] + bias[2]
+		o[0] = min(max(r, 0), 255)*scale[0] + bias[0]
+		o[1] = min(max(g, 0), 255)*scale[1] + bias[1]
+		o[2] = min(max(b, 0), 255)*scale[2] + bias[2]
 	}
 }
 

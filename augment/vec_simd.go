@@ -234,6 +234,22 @@ func bytesToFloats(dst []float32, src []uint8) {
 	bytesToFloatsGeneric(dst[i:], src[i:n])
 }
 
+// jfif8 is jfifRGB for 8 pixels: the same products and sums in the same order (Mul then
+// Add/Sub, never MulAdd), so the same floats; lo, hi are the clamp bounds.
+type jfif8 struct{ k128, rcr, gcb, gcr, bcb, lo, hi archsimd.Float32x8 }
+
+func newJFIF8() jfif8 {
+	b := archsimd.BroadcastFloat32x8
+	return jfif8{b(128), b(jfifRCr), b(jfifGCb), b(jfifGCr), b(jfifBCb), b(0), b(255)}
+}
+
+func (j *jfif8) rgb(yy, cb, cr []float32) (r, g, b archsimd.Float32x8) {
+	l := archsimd.LoadFloat32x8(yy)
+	u := archsimd.LoadFloat32x8(cb).Sub(j.k128)
+	v := archsimd.LoadFloat32x8(cr).Sub(j.k128)
+	return l.Add(j.rcr.Mul(v)), l.Sub(j.gcb.Mul(u)).Sub(j.gcr.Mul(v)), l.Add(j.bcb.Mul(u))
+}
+
 // ycbcrToBytes is ycbcrToBytesGeneric 8 pixels at a time: the same multiplies and adds (no
 // fused multiply-add, so the same floats) and clampRound's rounding, each pixel's R, G, B
 // packed into the low 3 bytes of a 32-bit word, the row's words stored in words (len w).
@@ -249,22 +265,15 @@ func ycbcrToBytes(out []uint8, yy, cb, cr []float32, flip bool, words []uint32) 
 		return
 	}
 	cb, cr, out, words = cb[:w], cr[:w], out[:3*w], words[:w]
-	k128, half := archsimd.BroadcastFloat32x8(128), archsimd.BroadcastFloat32x8(0.5)
-	lo, hi := archsimd.BroadcastFloat32x8(0), archsimd.BroadcastFloat32x8(255)
-	kr, kgb := archsimd.BroadcastFloat32x8(1.402), archsimd.BroadcastFloat32x8(0.344136)
-	kgr, kb := archsimd.BroadcastFloat32x8(0.714136), archsimd.BroadcastFloat32x8(1.772)
+	j := newJFIF8()
+	half := archsimd.BroadcastFloat32x8(0.5)
 	round := func(v archsimd.Float32x8) archsimd.Uint32x8 {
-		return v.Add(half).Max(lo).Min(hi).Trunc().ConvertToInt32().AsUint32x8()
+		return v.Add(half).Max(j.lo).Min(j.hi).Trunc().ConvertToInt32().AsUint32x8()
 	}
 	for x := 0; x < w; x += 8 {
 		x := min(x, w-8) // the last group may overlap the one before: same words again
-		l := archsimd.LoadFloat32x8(yy[x : x+8])
-		b := archsimd.LoadFloat32x8(cb[x : x+8]).Sub(k128)
-		r := archsimd.LoadFloat32x8(cr[x : x+8]).Sub(k128)
-		rv := round(l.Add(kr.Mul(r)))
-		gv := round(l.Sub(kgb.Mul(b)).Sub(kgr.Mul(r)))
-		bv := round(l.Add(kb.Mul(b)))
-		rv.Or(gv.ShiftAllLeft(8)).Or(bv.ShiftAllLeft(16)).Store(words[x : x+8])
+		rf, gf, bf := j.rgb(yy[x:x+8], cb[x:x+8], cr[x:x+8])
+		round(rf).Or(round(gf).ShiftAllLeft(8)).Or(round(bf).ShiftAllLeft(16)).Store(words[x : x+8])
 	}
 	pack := archsimd.LoadInt8x32(rgbFromWords[:])
 	reverse := archsimd.LoadUint32x8Array(&reverse8)
@@ -310,20 +319,15 @@ func ycbcrToFloats(out, yy, cb, cr []float32, flip bool, scale, bias *[3]float32
 	}
 	cb, cr, out = cb[:w], cr[:w], out[:3*w]
 	rs, gs, bs := rgb[:w], rgb[w:2*w], rgb[2*w:3*w]
-	k128 := archsimd.BroadcastFloat32x8(128)
-	lo, hi := archsimd.BroadcastFloat32x8(0), archsimd.BroadcastFloat32x8(255)
-	kr, kgb := archsimd.BroadcastFloat32x8(1.402), archsimd.BroadcastFloat32x8(0.344136)
-	kgr, kb := archsimd.BroadcastFloat32x8(0.714136), archsimd.BroadcastFloat32x8(1.772)
+	j := newJFIF8()
 	s0, s1, s2 := archsimd.BroadcastFloat32x8(scale[0]), archsimd.BroadcastFloat32x8(scale[1]), archsimd.BroadcastFloat32x8(scale[2])
 	b0, b1, b2 := archsimd.BroadcastFloat32x8(bias[0]), archsimd.BroadcastFloat32x8(bias[1]), archsimd.BroadcastFloat32x8(bias[2])
 	for x := 0; x < w; x += 8 {
 		x := min(x, w-8) // the last group may overlap the one before: same values again
-		l := archsimd.LoadFloat32x8(yy[x : x+8])
-		b := archsimd.LoadFloat32x8(cb[x : x+8]).Sub(k128)
-		r := archsimd.LoadFloat32x8(cr[x : x+8]).Sub(k128)
-		l.Add(kr.Mul(r)).Max(lo).Min(hi).Mul(s0).Add(b0).Store(rs[x : x+8])
-		l.Sub(kgb.Mul(b)).Sub(kgr.Mul(r)).Max(lo).Min(hi).Mul(s1).Add(b1).Store(gs[x : x+8])
-		l.Add(kb.Mul(b)).Max(lo).Min(hi).Mul(s2).Add(b2).Store(bs[x : x+8])
+		r, g, b := j.rgb(yy[x:x+8], cb[x:x+8], cr[x:x+8])
+		r.Max(j.lo).Min(j.hi).Mul(s0).Add(b0).Store(rs[x : x+8])
+		g.Max(j.lo).Min(j.hi).Mul(s1).Add(b1).Store(gs[x : x+8])
+		b.Max(j.lo).Min(j.hi).Mul(s2).Add(b2).Store(bs[x : x+8])
 	}
 	archsimd.ClearAVXUpperBits() // see clearUpper
 	for p := range w {
