@@ -99,11 +99,13 @@ func (c *coeffs) composeUpsample(l *coeffs, llo int, shift uint, c0, c1 int) (ba
 	var acc [64]float64
 	for x := range n {
 		first := c.start[x] + base
-		sum := acc[:c.count[x]]
-		if len(sum) > len(acc) {
+		var sum []float64
+		if c.count[x] <= len(acc) {
+			sum = acc[:c.count[x]]
+			clear(sum)
+		} else { // a reduction of more than ~30× (a full-size photo without a reduced decode)
 			sum = make([]float64, c.count[x])
 		}
-		clear(sum)
 		for t := range l.count[x] {
 			w := float64(l.w[x*l.k+t])
 			j, k, wj, wk := upsampleTaps(llo+l.start[x]+t, shift, c0, c1)

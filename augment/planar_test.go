@@ -105,12 +105,13 @@ func TestPlanarIdentity(t *testing.T) {
 // h2v1_fancy_upsample, without its integer rounding) and filtering it with the luma taps.
 func TestComposeUpsample(t *testing.T) {
 	rng := newRNG(6)
-	const cw = 31 // chroma samples of a 61-pixel row
+	const lw = 3001     // a row of luma pixels
+	const cw = lw/2 + 1 // its chroma samples
 	chroma := make([]float64, cw)
 	for i := range chroma {
 		chroma[i] = float64(rng.IntN(256))
 	}
-	up := make([]float64, 61)
+	up := make([]float64, lw)
 	for p := range up {
 		j := p / 2
 		k := j - 1
@@ -121,7 +122,9 @@ func TestComposeUpsample(t *testing.T) {
 		up[p] = 0.75*chroma[j] + 0.25*chroma[k]
 	}
 	for _, interp := range []Interpolation{Nearest, Bilinear, Bicubic} {
-		for _, c := range []struct{ x0, x1, out int }{{7, 55, 23}, {11, 31, 41}, {0, 61, 61}, {40, 61, 5}} {
+		// Reductions, enlargements, the whole row, a box at its end, and a 3000 → 12
+		// reduction whose composed taps (~500 per output) overflow the stack buffer.
+		for _, c := range []struct{ x0, x1, out int }{{7, 55, 23}, {11, 31, 41}, {0, 61, 61}, {40, 61, 5}, {2990, 3001, 4}, {0, 3001, 12}} {
 			ax, _ := cropAxes(image.Rect(c.x0, 0, c.x1, 1), c.out, 1)
 			var l, ch coeffs
 			l.compute(ax, interp)
