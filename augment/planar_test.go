@@ -1,6 +1,7 @@
 package augment
 
 import (
+	"fmt"
 	"image"
 	"image/draw"
 	"image/jpeg"
@@ -407,6 +408,54 @@ func TestYCbCrToFloatsMatchesRows(t *testing.T) {
 					t.Fatalf("width %d flip %v: value %d = %v, via RGB rows %v", w, flip, i, got[i], want[i])
 				}
 			}
+		}
+	}
+}
+
+// TestPlanarTinyImages: images of one to three pixels a side, in every chroma layout,
+// train (RandomResizedCrop enlarges them to 224) and eval, give the one colour they hold
+// everywhere: the chroma grid has a single sample or two, and every edge clamp is hit.
+func TestPlanarTinyImages(t *testing.T) {
+	tr, err := NewTrain(TrainConfig{Size: 32, Scale: [2]float64{0.08, 1}, Ratio: [2]float64{0.75, 1.333}, Interp: Bicubic,
+		HFlip: 0.5, Mean: ImageNetMean, Std: ImageNetStd})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, err := NewEval(EvalConfig{Size: 32, CropPct: 0.875, Interp: Bilinear, Mean: ImageNetMean, Std: ImageNetStd})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, g, b := jfifRGB(100, 90, 170) // 158.9, 83.1, 32.7: far from a rounding boundary
+	want := [3]uint8{clampRound(r), clampRound(g), clampRound(b)}
+	for _, ratio := range allRatios {
+		for _, size := range []image.Point{{1, 1}, {2, 1}, {1, 2}, {3, 3}, {5, 2}} {
+			img := image.NewYCbCr(image.Rectangle{Max: size}, ratio)
+			for i := range img.Y {
+				img.Y[i] = 100
+			}
+			for i := range img.Cb {
+				img.Cb[i], img.Cr[i] = 90, 170
+			}
+			dst := make([]uint8, 32*32*3)
+			for seed := range uint64(3) {
+				if err := tr.ApplyBytes(img, newRNG(seed), dst); err != nil {
+					t.Fatal(err)
+				}
+				checkSolid(t, dst, want, fmt.Sprintf("train %v %v seed %d", ratio, size, seed))
+			}
+			if err := ev.ApplyBytes(img, nil, dst); err != nil {
+				t.Fatal(err)
+			}
+			checkSolid(t, dst, want, fmt.Sprintf("eval %v %v", ratio, size))
+		}
+	}
+}
+
+func checkSolid(t *testing.T, pix []uint8, want [3]uint8, what string) {
+	t.Helper()
+	for i := 0; i < len(pix); i += 3 {
+		if [3]uint8(pix[i:i+3]) != want {
+			t.Fatalf("%s: pixel %d is %v, want %v", what, i/3, pix[i:i+3], want)
 		}
 	}
 }
