@@ -291,9 +291,8 @@ func (nm *normalizer) emitFloat(dst []float32, w int, flip bool) func(int, []flo
 // clamp and normalisation in one pass (ycbcrToFloats), with the floats emitFloat would
 // store after ycbcrToRGBRow.
 func (nm *normalizer) emitPlanesFloat(dst []float32, w int, flip bool) func(int, []float32, []float32, []float32) {
-	rgb := make([]float32, 3*w)
 	return func(y int, yy, cb, cr []float32) {
-		ycbcrToFloats(dst[y*3*w:(y+1)*3*w], yy[:w], cb[:w], cr[:w], flip, &nm.scale, &nm.bias, rgb)
+		ycbcrToFloats(dst[y*3*w:(y+1)*3*w], yy[:w], cb[:w], cr[:w], flip, &nm.scale, &nm.bias)
 	}
 }
 

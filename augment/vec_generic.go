@@ -24,6 +24,6 @@ func ycbcrToBytes(out []uint8, yy, cb, cr []float32, flip bool, _ []uint32) {
 	ycbcrToBytesGeneric(out, yy, cb, cr, flip)
 }
 
-func ycbcrToFloats(out, yy, cb, cr []float32, flip bool, scale, bias *[3]float32, _ []float32) {
+func ycbcrToFloats(out, yy, cb, cr []float32, flip bool, scale, bias *[3]float32) {
 	ycbcrToFloatsGeneric(out, yy, cb, cr, flip, scale, bias)
 }
