@@ -113,6 +113,12 @@ func fromYCbCr(line string) bool {
 // outputs are pinned by transform_hashes_planar.txt instead, from the commit that made the
 // change, and every other output must still be c82f604's.
 func TestOutputsMatchC82f604(t *testing.T) {
+	if !haveAVX2FMA {
+		// The vertical pass multiply-adds fused on AVX2 and unfused otherwise (and Go
+		// fuses on arm64 at will), so the last bits differ; the other tests still bound
+		// those paths' outputs against Pillow and each other.
+		t.Skip("the golden hashes pin the AVX2 kernels (GOEXPERIMENT=simd on amd64 with AVX2 and FMA)")
+	}
 	got := goldenLines(t)
 	for _, f := range []struct {
 		file  string
