@@ -121,22 +121,35 @@ func putHandle(h C.tfv_tjhandle) {
 	}
 }
 
+// withHandle runs call (a TurboJPEG call returning 0 on success) on a pooled handle. A
+// handle whose call failed is destroyed, not pooled (see turboHandles), and the error
+// is libjpeg-turbo's message.
+func withHandle(call func(C.tfv_tjhandle) C.int) error {
+	th, err := getHandle()
+	if err != nil {
+		return err
+	}
+	if call(th) != 0 {
+		err := fmt.Errorf("libjpeg-turbo: %s", C.GoString(C.tfv_error(th)))
+		C.tfv_destroy(th)
+		return err
+	}
+	putHandle(th)
+	return nil
+}
+
 // turboHeader reads the frame size and, for turboDecodeYCbCr, the chroma layout: the
 // image.YCbCr subsample ratio of a YCbCr frame, ok false for any other (grayscale, RGB,
 // CMYK/YCCK, or a layout image.YCbCr has no name for). An error for what libjpeg-turbo
 // cannot parse.
 func turboHeader(data []byte) (w, h int, ycc turboLayout, err error) {
-	th, err := getHandle()
+	var cw, ch, sub, cs C.int
+	err = withHandle(func(th C.tfv_tjhandle) C.int {
+		return C.tfv_header(th, (*C.uchar)(unsafe.Pointer(&data[0])), C.ulong(len(data)), &cw, &ch, &sub, &cs)
+	})
 	if err != nil {
 		return 0, 0, turboLayout{}, err
 	}
-	var cw, ch, sub, cs C.int
-	if C.tfv_header(th, (*C.uchar)(unsafe.Pointer(&data[0])), C.ulong(len(data)), &cw, &ch, &sub, &cs) != 0 {
-		err := fmt.Errorf("libjpeg-turbo: %s", C.GoString(C.tfv_error(th)))
-		C.tfv_destroy(th)
-		return 0, 0, turboLayout{}, err
-	}
-	putHandle(th)
 	return int(cw), int(ch), layoutOf(int(sub), int(cs)), nil
 }
 
@@ -145,19 +158,15 @@ func turboHeader(data []byte) (w, h int, ycc turboLayout, err error) {
 // which a reader that resamples anyway does better itself (augment resamples chroma
 // from its own samples, then converts only the output pixels).
 func turboDecodeYCbCr(data []byte, sw, sh int, l turboLayout) (*image.YCbCr, error) {
-	th, err := getHandle()
+	img, ys, cs := newYCbCr(sw, sh, l)
+	err := withHandle(func(th C.tfv_tjhandle) C.int {
+		return C.tfv_decode_yuv(th, (*C.uchar)(unsafe.Pointer(&data[0])), C.ulong(len(data)),
+			(*C.uchar)(unsafe.Pointer(&img.Y[0])), (*C.uchar)(unsafe.Pointer(&img.Cb[0])), (*C.uchar)(unsafe.Pointer(&img.Cr[0])),
+			C.int(ys), C.int(cs), C.int(sw), C.int(sh))
+	})
 	if err != nil {
 		return nil, err
 	}
-	img, ys, cs := newYCbCr(sw, sh, l)
-	if C.tfv_decode_yuv(th, (*C.uchar)(unsafe.Pointer(&data[0])), C.ulong(len(data)),
-		(*C.uchar)(unsafe.Pointer(&img.Y[0])), (*C.uchar)(unsafe.Pointer(&img.Cb[0])), (*C.uchar)(unsafe.Pointer(&img.Cr[0])),
-		C.int(ys), C.int(cs), C.int(sw), C.int(sh)) != 0 {
-		err := fmt.Errorf("libjpeg-turbo: %s", C.GoString(C.tfv_error(th)))
-		C.tfv_destroy(th)
-		return nil, err
-	}
-	putHandle(th)
 	return img, nil
 }
 
@@ -169,21 +178,17 @@ func turboDecodeYCbCr(data []byte, sw, sh int, l turboLayout) (*image.YCbCr, err
 // fastUpsample repeats chroma samples instead of interpolating them (tests compare
 // with image/jpeg that way; decoding uses libjpeg's default, fancy upsampling).
 func turboDecode(data []byte, sw, sh int, fastUpsample bool) (*image.RGBA, error) {
-	th, err := getHandle()
-	if err != nil {
-		return nil, err
-	}
 	img := newRGBA(sw, sh) // libjpeg-turbo writes every byte
 	flags := C.int(0)
 	if fastUpsample {
 		flags = 256
 	}
-	if C.tfv_decode(th, (*C.uchar)(unsafe.Pointer(&data[0])), C.ulong(len(data)),
-		(*C.uchar)(unsafe.Pointer(&img.Pix[0])), C.int(sw), C.int(sh), flags) != 0 {
-		err := fmt.Errorf("libjpeg-turbo: %s", C.GoString(C.tfv_error(th)))
-		C.tfv_destroy(th)
+	err := withHandle(func(th C.tfv_tjhandle) C.int {
+		return C.tfv_decode(th, (*C.uchar)(unsafe.Pointer(&data[0])), C.ulong(len(data)),
+			(*C.uchar)(unsafe.Pointer(&img.Pix[0])), C.int(sw), C.int(sh), flags)
+	})
+	if err != nil {
 		return nil, err
 	}
-	putHandle(th)
 	return img, nil
 }
