@@ -125,14 +125,14 @@ type planeScratch struct {
 	row, tmp []float32
 }
 
-// resamplePlane resamples p with the taps hc (horizontal, starts relative to column xlo)
-// and vc (vertical, relative to row ylo), Pillow's order: horizontal, clipped to
-// [0, 255], then vertical, into out (len(vc.start) rows of len(hc.start) values).
-func resamplePlane(p plane, hc, vc *coeffs, xlo, ylo int, s *planeScratch, out []float32) {
+// resamplePlane resamples p with the taps hc (horizontal, starts relative to column xlo;
+// packed: hc.pack8 succeeded) and vc (vertical, relative to row ylo), Pillow's order:
+// horizontal, clipped to [0, 255], then vertical, into out (len(vc.start) rows of
+// len(hc.start) values).
+func resamplePlane(p plane, hc *coeffs, packed bool, vc *coeffs, xlo, ylo int, s *planeScratch, out []float32) {
 	xa, xb := hc.span()
 	ya, yb := vc.span()
 	nx, ow := xb-xa, len(hc.start)
-	packed := hc.pack8()
 	s.row = grow(s.row, nx+8)
 	clear(s.row[nx:]) // hfilter8 reads up to 8 values past a start, with weight 0
 	s.tmp = grow(s.tmp, (yb-ya)*ow)
@@ -233,7 +233,7 @@ func resampleYCbCr(im *image.YCbCr, ax, ay axis, interp Interpolation, s *scratc
 }
 
 // resamplePlanes resamples im's planes and hands emit each output row as planar Y, Cb, Cr
-// floats, for a receiver that converts as it stores (emitPlanesBytes).
+// floats, for a receiver that converts as it stores (sink.emitPlanes).
 func resamplePlanes(im *image.YCbCr, ax, ay axis, interp Interpolation, s *scratch, emit func(y int, yy, cb, cr []float32)) bool {
 	py, pcb, pcr, sx, sy, ok := ycbcrPlanes(im)
 	if !ok {
@@ -248,17 +248,20 @@ func resamplePlanes(im *image.YCbCr, ax, ay axis, interp Interpolation, s *scrat
 	l, c := &ys.luma, &ys.chroma
 	l.hc.compute(ax, interp)
 	l.vc.compute(ay, interp)
-	resamplePlane(py, &l.hc, &l.vc, ax.lo, ay.lo, l, ys.y)
-	chc, cvc := &l.hc, &l.vc
+	lpacked := l.hc.pack8()
+	resamplePlane(py, &l.hc, lpacked, &l.vc, ax.lo, ay.lo, l, ys.y)
+	// Cb and Cr share their taps: the luma's where chroma is not subsampled.
+	chc, cpacked, cvc := &l.hc, lpacked, &l.vc
 	cx, cy := ax.lo, ay.lo
 	if sx != 0 {
 		cx, chc = c.hc.composeUpsample(&l.hc, ax.lo, sx, pcb.x0, pcb.x1), &c.hc
+		cpacked = chc.pack8()
 	}
 	if sy != 0 {
 		cy, cvc = c.vc.composeUpsample(&l.vc, ay.lo, sy, pcb.y0, pcb.y1), &c.vc
 	}
-	resamplePlane(pcb, chc, cvc, cx, cy, c, ys.cb)
-	resamplePlane(pcr, chc, cvc, cx, cy, c, ys.cr)
+	resamplePlane(pcb, chc, cpacked, cvc, cx, cy, c, ys.cb)
+	resamplePlane(pcr, chc, cpacked, cvc, cx, cy, c, ys.cr)
 	ow := ax.out
 	for y := range ay.out {
 		emit(y, ys.y[y*ow:(y+1)*ow], ys.cb[y*ow:(y+1)*ow], ys.cr[y*ow:(y+1)*ow])

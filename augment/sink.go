@@ -12,17 +12,14 @@ type sink interface {
 	// emit receives the fused resample's rows (0..255 scale, unclamped) when no 8-bit op
 	// runs, mirrored when flip.
 	emit(n int, flip bool) func(y int, row []float32)
+	// emitPlanes is emit for a YCbCr resample's planar rows (Y, Cb, Cr, each n floats),
+	// which the sink converts to RGB as it stores: one pass instead of converting to RGB
+	// rows first.
+	emitPlanes(n int, flip bool) func(y int, yy, cb, cr []float32)
 	// fromNRGBA stores the 8-bit image the ops worked on.
 	fromNRGBA(img *image.NRGBA)
 	// erase is random erasing with probability p on the n×n image stored.
 	erase(n int, p float64, rng *rand.Rand)
-}
-
-// planeSink is a sink that takes a YCbCr resample's planar rows (Y, Cb, Cr, each n
-// floats) and converts them itself as it stores, one pass instead of converting to RGB
-// rows first.
-type planeSink interface {
-	emitPlanes(n int, flip bool) func(y int, yy, cb, cr []float32)
 }
 
 type floatSink struct {
@@ -35,12 +32,10 @@ func (p *pipeline) floats(dst []float32) floatSink { return floatSink{dst, &p.no
 func (s floatSink) emit(n int, flip bool) func(int, []float32) {
 	return s.norm.emitFloat(s.dst, n, flip)
 }
-func (s floatSink) fromNRGBA(img *image.NRGBA) { s.norm.normalizeNRGBA(img, s.dst) }
-
-// emitPlanes implements planeSink.
 func (s floatSink) emitPlanes(n int, flip bool) func(int, []float32, []float32, []float32) {
 	return s.norm.emitPlanesFloat(s.dst, n, flip)
 }
+func (s floatSink) fromNRGBA(img *image.NRGBA) { s.norm.normalizeNRGBA(img, s.dst) }
 func (s floatSink) erase(n int, p float64, rng *rand.Rand) {
 	RandomErase(s.dst, n, n, 3, p, rng)
 }
@@ -53,8 +48,6 @@ type byteSink struct {
 func (p *pipeline) bytes(dst []uint8) byteSink { return byteSink{dst, p.mean, p.std} }
 
 func (s byteSink) emit(n int, flip bool) func(int, []float32) { return emitBytes(s.dst, n, flip) }
-
-// emitPlanes implements planeSink.
 func (s byteSink) emitPlanes(n int, flip bool) func(int, []float32, []float32, []float32) {
 	return emitPlanesBytes(s.dst, n, flip)
 }
