@@ -40,12 +40,13 @@ func roundRowGeneric(row []float32) {
 	}
 }
 
-// vfilterGeneric is vfilter as scaleTo, then axpy for each further tap.
+// vfilterGeneric is vfilter one tap at a time over the row (vfilter's SIMD version calls
+// it for the last columns, fewer than 8).
 func vfilterGeneric(dst, rows []float32, stride int, w []float32) {
 	n := len(dst)
-	scaleTo(dst, rows[:n], w[0])
+	scaleToGeneric(dst, rows[:n], w[0])
 	for k := 1; k < len(w); k++ {
-		axpy(dst, rows[k*stride:k*stride+n], w[k])
+		axpyGeneric(dst, rows[k*stride:k*stride+n], w[k])
 	}
 }
 

@@ -18,39 +18,6 @@ var haveAVX2FMA = archsimd.X86.AVX2() && archsimd.X86.FMA()
 // dirty upper register halves pays for it: a scalar interleave after 8-wide code ran
 // 2.2× slower without the clear (ycbcrToFloats), a 4-lane variant of hfilter 10×.
 
-// scaleTo sets dst[i] = w·src[i].
-func scaleTo(dst, src []float32, w float32) {
-	if !haveAVX2FMA {
-		scaleToGeneric(dst, src, w)
-		return
-	}
-	src = src[:len(dst)]
-	wv := archsimd.BroadcastFloat32x8(w)
-	i := 0
-	for ; i+8 <= len(dst); i += 8 {
-		archsimd.LoadFloat32x8(src[i:]).Mul(wv).Store(dst[i:])
-	}
-	archsimd.ClearAVXUpperBits() // see clearUpper
-	scaleToGeneric(dst[i:], src[i:], w)
-}
-
-// axpy sets dst[i] += w·src[i].
-func axpy(dst, src []float32, w float32) {
-	if !haveAVX2FMA {
-		axpyGeneric(dst, src, w)
-		return
-	}
-	src = src[:len(dst)]
-	wv := archsimd.BroadcastFloat32x8(w)
-	i := 0
-	for ; i+8 <= len(dst); i += 8 {
-		d := archsimd.LoadFloat32x8(dst[i:])
-		archsimd.LoadFloat32x8(src[i:]).MulAdd(wv, d).Store(dst[i:])
-	}
-	archsimd.ClearAVXUpperBits() // see clearUpper
-	axpyGeneric(dst[i:], src[i:], w)
-}
-
 // clampAffine sets dst[i] = clamp(src[i], 0, 255)·scale[i] + bias[i] (dst may be src).
 // Mul and Add stay separate so results equal clampAffineGeneric's bit for bit.
 func clampAffine(dst, src, scale, bias []float32) {
@@ -170,9 +137,11 @@ func (c *coeffs) hfilter8(src []float32, xa int, out []float32) {
 }
 
 // vfilter sets dst[i] = Σₖ w[k]·rows[k·stride+i], the vertical pass for one output row:
-// the products and sums scaleTo then axpy per tap would do, in the same order (so the same
-// floats), but with the row kept in a register across taps, which halves the memory
-// traffic and pays one call per output row instead of one per tap.
+// a multiply for the first tap, then a fused multiply-add per tap, in tap order (the
+// per-tap form the RGB path used before, kept as the test's reference in
+// vfilter_ref_simd_test.go, gives the same floats), with the sums kept in registers
+// across taps, which halves the memory traffic and pays one call per output row instead
+// of one per tap.
 func vfilter(dst, rows []float32, stride int, w []float32) {
 	n := len(dst)
 	if !haveAVX2FMA {
