@@ -65,36 +65,6 @@ func TestIdentityResizeExact(t *testing.T) {
 	}
 }
 
-// subsample ratio.
-func TestYCbCrFastPath(t *testing.T) {
-	rng := newRNG(3)
-	for _, r := range []image.YCbCrSubsampleRatio{
-		image.YCbCrSubsampleRatio444, image.YCbCrSubsampleRatio422, image.YCbCrSubsampleRatio420,
-		image.YCbCrSubsampleRatio440, image.YCbCrSubsampleRatio411, image.YCbCrSubsampleRatio410,
-	} {
-		full := image.NewYCbCr(image.Rect(0, 0, 13, 9), r)
-		for i := range full.Y {
-			full.Y[i] = uint8(rng.IntN(256))
-		}
-		for i := range full.Cb {
-			full.Cb[i], full.Cr[i] = uint8(rng.IntN(256)), uint8(rng.IntN(256))
-		}
-		sub := full.SubImage(image.Rect(3, 1, 12, 8)).(*image.YCbCr)
-		var planes [3][9]float32
-		for y := 1; y < 8; y++ {
-			readRow(sub, y, 3, 12, planes[0][:], planes[1][:], planes[2][:])
-			for x := 3; x < 12; x++ {
-				want := rgbAt(sub, x, y)
-				for c := range 3 {
-					if planes[c][x-3] != float32(want[c]) {
-						t.Fatalf("ratio %v (%d,%d) c%d = %v, want %v", r, x, y, c, planes[c][x-3], want[c])
-					}
-				}
-			}
-		}
-	}
-}
-
 func TestConstantStaysConstant(t *testing.T) {
 	img := image.NewNRGBA(image.Rect(0, 0, 37, 23))
 	for i := 0; i < len(img.Pix); i += 4 {
