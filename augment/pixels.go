@@ -74,8 +74,8 @@ func emitBytes(dst []uint8, w int, flip bool) func(int, []float32) {
 // emitPlanesBytes is emitBytes for the planar rows of a YCbCr resample: the conversion to
 // RGB, the rounding and the store in one pass (ycbcrToBytes), with the bytes emitBytes
 // would store after ycbcrToRGBRow.
-func emitPlanesBytes(dst []uint8, w int, flip bool) func(int, []float32, []float32, []float32) {
-	words := make([]uint32, w)
+// words (w of them) is the row buffer ycbcrToBytes packs into.
+func emitPlanesBytes(dst []uint8, w int, flip bool, words []uint32) func(int, []float32, []float32, []float32) {
 	return func(y int, yy, cb, cr []float32) {
 		ycbcrToBytes(dst[y*3*w:(y+1)*3*w], yy[:w], cb[:w], cr[:w], flip, words)
 	}

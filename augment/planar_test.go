@@ -374,7 +374,7 @@ func TestYCbCrToBytesMatchesRows(t *testing.T) {
 			for i := range buf {
 				buf[i] = 0xA5
 			}
-			emitPlanesBytes(buf[:3*w], w, flip)(0, yy, cb, cr)
+			emitPlanesBytes(buf[:3*w], w, flip, make([]uint32, w))(0, yy, cb, cr)
 			for i := range want {
 				if buf[i] != want[i] {
 					t.Fatalf("width %d flip %v: byte %d = %d, via RGB rows %d", w, flip, i, buf[i], want[i])

@@ -269,7 +269,7 @@ func (p *pipeline) run(img image.Image, ax, ay axis, rng *rand.Rand, out sink) {
 	defer scratchPool.Put(s)
 	if len(p.image) == 0 {
 		ycc, isYCC := img.(*image.YCbCr)
-		if !isYCC || !resamplePlanes(ycc, ax, ay, p.interp, s, out.emitPlanes(n, flip)) {
+		if !isYCC || !resamplePlanes(ycc, ax, ay, p.interp, s, out.emitPlanes(n, flip, s)) {
 			resample(img, ax, ay, p.interp, s, out.emit(n, flip))
 		}
 	} else {

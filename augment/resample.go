@@ -123,6 +123,7 @@ type scratch struct {
 	acc    []float32 // one output row
 	img    *image.NRGBA
 	ycc    *ycbcrScratch // for YCbCr sources, made on first use
+	words  []uint32      // one output row packed to RGB words (byteSink.emitPlanes)
 }
 
 var scratchPool = sync.Pool{New: func() any { return new(scratch) }}

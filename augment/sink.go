@@ -14,8 +14,8 @@ type sink interface {
 	emit(n int, flip bool) func(y int, row []float32)
 	// emitPlanes is emit for a YCbCr resample's planar rows (Y, Cb, Cr, each n floats),
 	// which the sink converts to RGB as it stores: one pass instead of converting to RGB
-	// rows first.
-	emitPlanes(n int, flip bool) func(y int, yy, cb, cr []float32)
+	// rows first. s is the call's pooled scratch, for any row buffer it needs.
+	emitPlanes(n int, flip bool, s *scratch) func(y int, yy, cb, cr []float32)
 	// fromNRGBA stores the 8-bit image the ops worked on.
 	fromNRGBA(img *image.NRGBA)
 	// erase is random erasing with probability p on the n×n image stored.
@@ -32,7 +32,7 @@ func (p *pipeline) floats(dst []float32) floatSink { return floatSink{dst, &p.no
 func (s floatSink) emit(n int, flip bool) func(int, []float32) {
 	return s.norm.emitFloat(s.dst, n, flip)
 }
-func (s floatSink) emitPlanes(n int, flip bool) func(int, []float32, []float32, []float32) {
+func (s floatSink) emitPlanes(n int, flip bool, _ *scratch) func(int, []float32, []float32, []float32) {
 	return s.norm.emitPlanesFloat(s.dst, n, flip)
 }
 func (s floatSink) fromNRGBA(img *image.NRGBA) { s.norm.normalizeNRGBA(img, s.dst) }
@@ -48,8 +48,9 @@ type byteSink struct {
 func (p *pipeline) bytes(dst []uint8) byteSink { return byteSink{dst, p.mean, p.std} }
 
 func (s byteSink) emit(n int, flip bool) func(int, []float32) { return emitBytes(s.dst, n, flip) }
-func (s byteSink) emitPlanes(n int, flip bool) func(int, []float32, []float32, []float32) {
-	return emitPlanesBytes(s.dst, n, flip)
+func (s byteSink) emitPlanes(n int, flip bool, sc *scratch) func(int, []float32, []float32, []float32) {
+	sc.words = grow(sc.words, n)
+	return emitPlanesBytes(s.dst, n, flip, sc.words)
 }
 func (s byteSink) fromNRGBA(img *image.NRGBA) { nrgbaToRGB(img, s.dst) }
 func (s byteSink) erase(n int, p float64, rng *rand.Rand) {
