@@ -32,13 +32,11 @@ func (s *Stepper) distribute(n int) error {
 	s.devices = n
 	if s.fused != nil {
 		s.fused = s.fused.AutoSharding(mesh).WithInputShardingSpecs(batch, batch, batch, nil)
-		s.fusedPx = s.fusedPx.AutoSharding(mesh).WithInputShardingSpecs(batch, batch, batch, nil)
 		// pixels, partner, mix (replicated), targets, weights, lr
 		s.fusedMix = s.fusedMix.AutoSharding(mesh).WithInputShardingSpecs(batch, batch, nil, batch, batch, nil)
 	}
 	if s.micro != nil {
 		s.micro = s.micro.AutoSharding(mesh).WithInputShardingSpecs(batch, batch, batch)
-		s.microPx = s.microPx.AutoSharding(mesh).WithInputShardingSpecs(batch, batch, batch)
 		s.microMix = s.microMix.AutoSharding(mesh).WithInputShardingSpecs(batch, batch, nil, batch, batch)
 		s.apply = s.apply.AutoSharding(mesh).WithInputShardingSpecs(nil)
 	}

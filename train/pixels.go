@@ -19,12 +19,15 @@ import (
 // the host, from the same draws (augment.Mixer.ApplyPixels), so a run mixes as the float
 // path does.
 
-func (s *Stepper) fusedPixelsGraph(scope *model.Scope, pixels, targets, weights, lr *Node) (*Node, *Node) {
-	return s.fusedGraph(scope, vision.PixelsToImages(pixels, nil, nil, s.PixelNorm), targets, weights, lr)
-}
-
-func (s *Stepper) microPixelsGraph(scope *model.Scope, pixels, targets, weights *Node) *Node {
-	return s.microGraph(scope, vision.PixelsToImages(pixels, nil, nil, s.PixelNorm), targets, weights)
+// stepImages is what the model sees of a step's image input: float images as they are,
+// 8-bit pixels normalised in the graph. The fused and micro Execs compile one graph per
+// input shape, dtype included, so the same Exec serves both kinds of batch (as
+// eval.Predictor does).
+func (s *Stepper) stepImages(images *Node) *Node {
+	if images.DType() == dtypes.Uint8 {
+		return vision.PixelsToImages(images, nil, nil, s.PixelNorm)
+	}
+	return images
 }
 
 func (s *Stepper) fusedMixGraph(scope *model.Scope, pixels, partner, mix, targets, weights, lr *Node) (*Node, *Node) {
@@ -51,7 +54,8 @@ func PixelMicroBatch(pixels []uint8, n, h, w int, plan *augment.MixPlan, targets
 	return mb
 }
 
-// The three kinds of micro-batch, each with its own step graphs.
+// The three kinds of micro-batch. Float images and unmixed pixels share the fused and
+// micro Execs (stepImages); mixed pixels have more inputs, so Execs of their own.
 const (
 	floatInputs = iota
 	pixelInputs
@@ -84,10 +88,7 @@ func (mb MicroBatch) args() (ts []*tensors.Tensor, batchMajor []bool) {
 
 // execs are the step graphs (fused, micro) for micro-batches of kind k.
 func (s *Stepper) execs(k int) (fused, micro *model.Exec) {
-	switch k {
-	case pixelInputs:
-		return s.fusedPx, s.microPx
-	case mixedPixelInputs:
+	if k == mixedPixelInputs {
 		return s.fusedMix, s.microMix
 	}
 	return s.fused, s.micro

@@ -42,9 +42,8 @@ type Stepper struct {
 
 	backend             compute.Backend
 	vars                []*model.Variable
-	fused, micro, apply *model.Exec
-	fusedPx, microPx    *model.Exec // the same steps on 8-bit pixels
-	fusedMix, microMix  *model.Exec // and on 8-bit pixels mixed in the graph
+	fused, micro, apply *model.Exec // on float images, or 8-bit pixels (stepImages)
+	fusedMix, microMix  *model.Exec // on 8-bit pixels mixed in the graph
 	devices             int
 
 	// batchMu guards batch, the micro-batch size of the first step: Prepare may run on
@@ -71,18 +70,14 @@ func NewStepper(backend compute.Backend, m *vision.Model, store *model.Store, op
 	// Compiled on first use: the pixel graphs cost nothing on a float run and vice versa.
 	if accum == 1 {
 		if s.fused, err = model.NewExec(backend, store, s.fusedGraph); err == nil {
-			if s.fusedPx, err = model.NewExec(backend, store, s.fusedPixelsGraph); err == nil {
-				s.fusedMix, err = model.NewExec(backend, store, s.fusedMixGraph)
-			}
+			s.fusedMix, err = model.NewExec(backend, store, s.fusedMixGraph)
 		}
 	} else {
 		if s.micro, err = model.NewExec(backend, store, s.microGraph); err == nil {
 			s.apply, err = model.NewExec(backend, store, s.applyGraph)
 		}
 		if err == nil {
-			if s.microPx, err = model.NewExec(backend, store, s.microPixelsGraph); err == nil {
-				s.microMix, err = model.NewExec(backend, store, s.microMixGraph)
-			}
+			s.microMix, err = model.NewExec(backend, store, s.microMixGraph)
 		}
 	}
 	if err != nil {
@@ -111,12 +106,12 @@ func lossAndGrads(m *vision.Model, vars []*model.Variable, scope *model.Scope, i
 }
 
 func (s *Stepper) fusedGraph(scope *model.Scope, images, targets, weights, lr *Node) (*Node, *Node) {
-	loss, grads := lossAndGrads(s.Model, s.vars, scope, images, targets, weights)
+	loss, grads := lossAndGrads(s.Model, s.vars, scope, s.stepImages(images), targets, weights)
 	return loss, s.Opt.Apply(s.Store, s.vars, grads, lr)
 }
 
 func (s *Stepper) microGraph(scope *model.Scope, images, targets, weights *Node) *Node {
-	loss, grads := lossAndGrads(s.Model, s.vars, scope, images, targets, weights)
+	loss, grads := lossAndGrads(s.Model, s.vars, scope, s.stepImages(images), targets, weights)
 	g := images.Graph()
 	for i, v := range s.vars {
 		acc := stateVar(s.Store, OptimizerScope, v, "acc")
@@ -159,7 +154,7 @@ func StepCount(store *model.Store) int64 {
 
 // Finalize releases the compiled graphs.
 func (s *Stepper) Finalize() {
-	for _, e := range []*model.Exec{s.fused, s.micro, s.apply, s.fusedPx, s.microPx, s.fusedMix, s.microMix} {
+	for _, e := range []*model.Exec{s.fused, s.micro, s.apply, s.fusedMix, s.microMix} {
 		if e != nil {
 			e.Finalize()
 		}
