@@ -39,12 +39,12 @@ func (r *runner) loop(ctx context.Context) (Summary, error) {
 		r.epochLossSum, r.epochLossSteps = 0, 0
 	}
 	for ; lc.step < r.sched.Total || startMicro > 0; epoch++ {
-		ep, done, err := r.trainEpoch(ctx, lc, epoch, startMicro)
-		if done || err != nil {
+		ep, err := r.trainEpoch(ctx, lc, epoch, startMicro)
+		if err != nil {
 			return lc.sum, err
 		}
 		startMicro = 0
-		if done, err := r.endEpoch(ctx, lc, epoch, ep); done || err != nil {
+		if err := r.endEpoch(ctx, lc, epoch, ep); err != nil {
 			return lc.sum, err
 		}
 	}
@@ -80,9 +80,9 @@ type epochStats struct {
 	timedSteps int
 }
 
-// trainEpoch runs the optimizer steps of one epoch from startMicro. done means the loop
-// must return lc.sum with err (an interrupt, --stop-after, or a failure).
-func (r *runner) trainEpoch(ctx context.Context, lc *loopState, epoch, startMicro int) (ep epochStats, done bool, err error) {
+// trainEpoch runs the optimizer steps of one epoch from startMicro. An error (an
+// interrupt, --stop-after, or a failure) means the loop must return lc.sum with it.
+func (r *runner) trainEpoch(ctx context.Context, lc *loopState, epoch, startMicro int) (ep epochStats, err error) {
 	ep = epochStats{start: time.Now(), microDone: startMicro}
 	total := r.sched.Total
 	var bar *progressbar.ProgressBar
@@ -105,19 +105,19 @@ func (r *runner) trainEpoch(ctx context.Context, lc *loopState, epoch, startMicr
 			_ = next.prep.Release() // never run: nothing to report
 			stage.stop()
 			lc.sum, err = r.interrupt(lc.sum, lc.step, epoch, ep.microDone)
-			return ep, true, err
+			return ep, err
 		}
 		if !ok {
 			break
 		}
 		if next.err != nil {
-			return ep, true, next.err
+			return ep, next.err
 		}
 		lr := r.sched.LR(lc.step)
 		t0 = time.Now()
 		loss, gnorm, err := r.stepper.StepPrepared(next.prep, lr)
 		if err != nil {
-			return ep, true, err
+			return ep, err
 		}
 		sec := time.Since(t0).Seconds()
 		lc.step++
@@ -138,7 +138,7 @@ func (r *runner) trainEpoch(ctx context.Context, lc *loopState, epoch, startMicr
 		if every := r.cfg.Log.EverySteps; every > 0 && (lc.step%int64(every) == 0 || lc.step == 1) {
 			if err := r.metrics.add(Record{Kind: "train", Step: lc.step, Epoch: epoch, Loss: loss, LR: lr, GradNorm: gnorm,
 				ImagesPerSec: ips, DataWaitSec: wait}); err != nil {
-				return ep, true, err
+				return ep, err
 			}
 		}
 		if bar != nil {
@@ -150,29 +150,29 @@ func (r *runner) trainEpoch(ctx context.Context, lc *loopState, epoch, startMicr
 		}
 		if r.dueCheckpoint(lc.step) {
 			if err := r.save(lc.step, epoch, ep.microDone, nil); err != nil {
-				return ep, true, err
+				return ep, err
 			}
 		}
 		if r.opts.StopAfter > 0 && lc.stepsThisRun >= r.opts.StopAfter {
 			stage.stop()
 			if err := r.save(lc.step, epoch, ep.microDone, nil); err != nil {
-				return ep, true, err
+				return ep, err
 			}
 			lc.sum.Steps = lc.step
 			lc.sum.Checkpoint, _ = checkpoint.Latest(r.ckptDir)
-			return ep, true, ErrInterrupted
+			return ep, ErrInterrupted
 		}
 	}
 	stage.stop()
 	if bar != nil {
 		_ = bar.Finish()
 	}
-	return ep, false, nil
+	return ep, nil
 }
 
 // endEpoch records a finished epoch, validates when due, and writes the epoch's
-// checkpoint (and the best one). done means the loop must return lc.sum with err.
-func (r *runner) endEpoch(ctx context.Context, lc *loopState, epoch int, ep epochStats) (done bool, err error) {
+// checkpoint (and the best one). An error means the loop must return lc.sum with it.
+func (r *runner) endEpoch(ctx context.Context, lc *loopState, epoch int, ep epochStats) (err error) {
 	cfg := r.cfg
 	lc.sum.Epochs = epoch + 1
 	rec := Record{Kind: "epoch", Step: lc.step, Epoch: epoch + 1, Seconds: time.Since(ep.start).Seconds(),
@@ -194,7 +194,7 @@ func (r *runner) endEpoch(ctx context.Context, lc *loopState, epoch int, ep epoc
 			if ctx.Err() != nil {
 				lc.sum, err = r.interruptValidation(lc.sum, lc.step, epoch, ep.microDone)
 			}
-			return true, err
+			return err
 		}
 		rec.ValTop1, rec.ValTop5, rec.ValLoss = res.Top1, res.Top5, res.Loss
 		lc.sum.ValTop1, lc.sum.ValTop5 = res.Top1, res.Top5
@@ -205,7 +205,7 @@ func (r *runner) endEpoch(ctx context.Context, lc *loopState, epoch int, ep epoc
 				if ctx.Err() != nil {
 					lc.sum, err = r.interruptValidation(lc.sum, lc.step, epoch, ep.microDone)
 				}
-				return true, err
+				return err
 			}
 			rec.EMATop1, rec.EMATop5 = ema.Top1, ema.Top5
 			lc.sum.EMATop1 = ema.Top1
@@ -213,7 +213,7 @@ func (r *runner) endEpoch(ctx context.Context, lc *loopState, epoch int, ep epoc
 		}
 	}
 	if err := r.metrics.add(rec); err != nil {
-		return true, err
+		return err
 	}
 	if err := r.metrics.plot(filepath.Join(r.dir, "curves.png")); err != nil {
 		r.printf("  (plot failed: %v)\n", err)
@@ -228,18 +228,18 @@ func (r *runner) endEpoch(ctx context.Context, lc *loopState, epoch int, ep epoc
 	r.epochLossSum, r.epochLossSteps = 0, 0
 	valMetrics := map[string]float64{"val_top1": rec.ValTop1, "ema_val_top1": rec.EMATop1}
 	if err := r.save(lc.step, nextEpoch, nextMicro, valMetrics); err != nil {
-		return true, err
+		return err
 	}
 	if isBest && cfg.Checkpoint.KeepBest {
 		if err := r.saveTo(filepath.Join(r.ckptDir, checkpoint.BestName), lc.step, nextEpoch, nextMicro, valMetrics); err != nil {
-			return true, err
+			return err
 		}
 	}
 	if ctx.Err() != nil {
 		lc.sum, err = r.interrupt(lc.sum, lc.step, nextEpoch, 0)
-		return true, err
+		return err
 	}
-	return false, nil
+	return nil
 }
 
 // microBatch turns a loader batch into model inputs: soft targets (Mixup/CutMix or
