@@ -110,19 +110,7 @@ func (m *Mixer) Apply(images []float32, labels []int32, valid, batch, h, w int, 
 	lam, cutmix := m.params(rng)
 	if lam != 1 && valid > 1 {
 		if cutmix {
-			y0, y1, x0, x1 := CutmixBox(h, w, lam, rng)
-			lam = 1 - float64((y1-y0)*(x1-x0))/float64(h*w)
-			for i := 0; i < valid/2; i++ {
-				a := images[i*per : (i+1)*per]
-				b := images[(valid-1-i)*per : (valid-i)*per]
-				for y := y0; y < y1; y++ {
-					ra := a[(y*w+x0)*c : (y*w+x1)*c]
-					rb := b[(y*w+x0)*c : (y*w+x1)*c]
-					for k := range ra {
-						ra[k], rb[k] = rb[k], ra[k]
-					}
-				}
-			}
+			lam = cutmixSwap(images, valid, h, w, c, lam, rng)
 		} else {
 			l, r := float32(lam), float32(1-lam)
 			for i := 0; i < valid/2; i++ {
@@ -185,4 +173,24 @@ func SmoothLabels(labels []int32, numClasses int, smoothing float64) []float32 {
 		row[checkLabel(l, numClasses)] = float32(on)
 	}
 	return t
+}
+
+// cutmixSwap is CutMix on valid images of h×w×c values (HWC, float or 8-bit alike): it
+// draws the box for λ, swaps it between image i and its partner valid−1−i, and returns λ
+// corrected to the box's actual area (timm's correct_lam).
+func cutmixSwap[T float32 | uint8](images []T, valid, h, w, c int, lam float64, rng *rand.Rand) float64 {
+	y0, y1, x0, x1 := CutmixBox(h, w, lam, rng)
+	per := h * w * c
+	for i := 0; i < valid/2; i++ {
+		a := images[i*per : (i+1)*per]
+		b := images[(valid-1-i)*per : (valid-i)*per]
+		for y := y0; y < y1; y++ {
+			ra := a[(y*w+x0)*c : (y*w+x1)*c]
+			rb := b[(y*w+x0)*c : (y*w+x1)*c]
+			for k := range ra {
+				ra[k], rb[k] = rb[k], ra[k]
+			}
+		}
+	}
+	return 1 - float64((y1-y0)*(x1-x0))/float64(h*w)
 }

@@ -41,20 +41,7 @@ func (m *Mixer) ApplyPixels(pixels []uint8, labels []int32, valid, batch, h, w i
 	lam, cutmix := m.params(rng)
 	if lam != 1 && valid > 1 {
 		if cutmix {
-			y0, y1, x0, x1 := CutmixBox(h, w, lam, rng)
-			lam = 1 - float64((y1-y0)*(x1-x0))/float64(h*w)
-			per := h * w * 3
-			for i := 0; i < valid/2; i++ {
-				a := pixels[i*per : (i+1)*per]
-				b := pixels[(valid-1-i)*per : (valid-i)*per]
-				for y := y0; y < y1; y++ {
-					ra := a[(y*w+x0)*3 : (y*w+x1)*3]
-					rb := b[(y*w+x0)*3 : (y*w+x1)*3]
-					for k := range ra {
-						ra[k], rb[k] = rb[k], ra[k]
-					}
-				}
-			}
+			lam = cutmixSwap(pixels, valid, h, w, 3, lam, rng)
 		} else {
 			// The middle row of an odd batch pairs with itself, as in Apply, which leaves it
 			// alone; here it becomes λ·x + (1−λ)·x, x within float32 rounding.
