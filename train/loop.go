@@ -155,11 +155,9 @@ func (r *runner) trainEpoch(ctx context.Context, lc *loopState, epoch, startMicr
 		}
 		if r.opts.StopAfter > 0 && lc.stepsThisRun >= r.opts.StopAfter {
 			stage.stop()
-			if err := r.save(lc.step, epoch, ep.microDone, nil); err != nil {
+			if lc.sum, err = r.stopAt(lc.sum, lc.step, epoch, ep.microDone); err != nil {
 				return ep, err
 			}
-			lc.sum.Steps = lc.step
-			lc.sum.Checkpoint, _ = checkpoint.Latest(r.ckptDir)
 			return ep, ErrInterrupted
 		}
 	}
@@ -327,12 +325,22 @@ func (r *runner) saveTo(path string, step int64, epoch, microDone int, metrics m
 		EpochLossSum: r.epochLossSum, EpochLossSteps: r.epochLossSteps})
 }
 
-func (r *runner) interrupt(sum Summary, step int64, epoch, microDone int) (Summary, error) {
+// stopAt saves the resume point of a run that stops before its end (an interrupt,
+// --stop-after) and records it in sum.
+func (r *runner) stopAt(sum Summary, step int64, epoch, microDone int) (Summary, error) {
 	if err := r.save(step, epoch, microDone, nil); err != nil {
-		return sum, fmt.Errorf("interrupted, and saving the checkpoint failed: %w", err)
+		return sum, err
 	}
 	sum.Steps = step
 	sum.Checkpoint, _ = checkpoint.Latest(r.ckptDir)
+	return sum, nil
+}
+
+func (r *runner) interrupt(sum Summary, step int64, epoch, microDone int) (Summary, error) {
+	sum, err := r.stopAt(sum, step, epoch, microDone)
+	if err != nil {
+		return sum, fmt.Errorf("interrupted, and saving the checkpoint failed: %w", err)
+	}
 	r.printf("\ninterrupted at step %d: checkpoint saved in %s\n", step, r.ckptDir)
 	return sum, ErrInterrupted
 }
