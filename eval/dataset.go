@@ -3,7 +3,6 @@ package eval
 import (
 	"context"
 	"fmt"
-	"runtime"
 
 	"github.com/gomlx/compute"
 
@@ -79,15 +78,12 @@ func EvaluateDataset(ctx context.Context, b compute.Backend, r *run.Run, opts Da
 	}
 	split := ds.Val.Head(opts.MaxImages)
 	info.SplitImages = split.Len()
-	batch, workers := opts.Batch, opts.Workers
+	batch := opts.Batch
 	if batch <= 0 {
 		batch = 100
 	}
-	if workers <= 0 {
-		workers = runtime.NumCPU()
-	}
 	pixels := r.Config.PixelBatches(b.String())
-	loader, err := imagenet.NewLoader(split, imagenet.LoaderConfig{BatchSize: batch, Workers: workers, Prefetch: 4,
+	loader, err := imagenet.NewLoader(split, imagenet.LoaderConfig{BatchSize: batch, Workers: opts.Workers, Prefetch: 4,
 		Transform: tf, NoSubstitute: true, RecordFailures: true, MaxPixels: r.MaxPixels(opts.MaxPixels), Pixels: pixels})
 	if err != nil {
 		return Result{}, info, err

@@ -14,6 +14,7 @@ import (
 
 	"github.com/tfvision/tfvision/eval"
 	"github.com/tfvision/tfvision/imagenet"
+	"github.com/tfvision/tfvision/imagenet/decode"
 	"github.com/tfvision/tfvision/label"
 )
 
@@ -129,6 +130,9 @@ func Classify(ctx context.Context, p *eval.Predictor, tf imagenet.Transform, cla
 						err = pt.ApplyBytes(img, nil, pbuf[j*per:(j+1)*per])
 					} else if err == nil {
 						err = tf.Apply(img, nil, buf[j*per:(j+1)*per])
+					}
+					if img != nil {
+						decode.Recycle(img) // the transform wrote its output; the next decode reuses the pixels
 					}
 					if err != nil {
 						preds[j].Err = err.Error()
