@@ -103,7 +103,7 @@ func WriteMeasured(w io.Writer, rows []Measured) {
 	fmt.Fprintf(tw, "measured run\tmodel\ttop-1\ttop-5\timages\tevaluated\n")
 	for _, m := range rows {
 		model := m.Model
-		if m.EMA && !strings.HasSuffix(model, "(EMA)") {
+		if m.EMA && !strings.HasSuffix(model, "(EMA)") { // rows saved before the flag alone said it
 			model += " (EMA)"
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%.2f\t%.2f\t%d\t%s\n", m.Run, model, m.Top1, m.Top5, m.Images, m.Date.UTC().Format("2006-01-02 15:04"))

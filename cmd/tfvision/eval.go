@@ -73,10 +73,11 @@ absolute --data path), e.g. imported timm weights evaluated beside a trained run
 				}
 				return err
 			}
-			name := loaded.Config.Model.Preset
-			if name == "" {
-				name = filepath.Base(filepath.Clean(ckpt))
+			model := loaded.Config.Model.Preset
+			if model == "" {
+				model = filepath.Base(filepath.Clean(ckpt))
 			}
+			name := model // the table's label; a measured row keeps the EMA flag apart
 			if ema {
 				name += " (EMA)"
 			}
@@ -102,7 +103,7 @@ absolute --data path), e.g. imported timm weights evaluated beside a trained run
 					fmt.Fprintf(out, "confusion heat map: %s\n", heatPath)
 				}
 			}
-			if err := measuredRows(out, ckpt, name, loaded, info.Root, ema, res, compare); err != nil {
+			if err := measuredRows(out, ckpt, model, loaded, info.Root, ema, res, compare); err != nil {
 				return err
 			}
 			if jsonPath != "" {
@@ -138,8 +139,8 @@ absolute --data path), e.g. imported timm weights evaluated beside a trained run
 
 // measuredRows keeps this eval in RUN/evals/ (when ckpt is a run directory) and prints the
 // measured rows of this run and the --compare runs on the same data.
-func measuredRows(out io.Writer, ckpt, name string, loaded *run.Run, dataAbs string, ema bool, res eval.Result, compare []string) error {
-	m := eval.Measured{Run: ckpt, Model: name, Checkpoint: loaded.Checkpoint, Step: loaded.Meta.Step, EMA: ema, Data: dataAbs,
+func measuredRows(out io.Writer, ckpt, model string, loaded *run.Run, dataAbs string, ema bool, res eval.Result, compare []string) error {
+	m := eval.Measured{Run: ckpt, Model: model, Checkpoint: loaded.Checkpoint, Step: loaded.Meta.Step, EMA: ema, Data: dataAbs,
 		Images: res.Images, Top1: res.Top1, Top5: res.Top5, Date: time.Now().UTC()}
 	if res.Real != nil {
 		m.RealTop1 = &res.Real.Top1
