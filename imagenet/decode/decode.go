@@ -134,63 +134,54 @@ func unknownFormat(data []byte) error {
 	return fmt.Errorf("unknown image format (first bytes % x)", data[:min(len(data), 8)])
 }
 
-// decodeBytes is the one decoding path: header, pixel limit, then
-// libjpeg-turbo (turbo true, JPEG) or the standard library. Anything
-// libjpeg-turbo refuses or only warns about (CMYK/YCCK to RGBA, truncated or
-// corrupt data) is decoded again by image/jpeg, so errors and CMYK handling
-// are the standard library's whichever decoder is in use.
 func decodeBytes(data []byte, o Options, turbo bool) (image.Image, error) {
 	img, _, _, err := decodeScaled(data, o, turbo)
 	return img, err
 }
 
+// decodeScaled is the one decoding path: header, pixel limit, then libjpeg-turbo (turbo
+// true, JPEG) or the standard library. Anything libjpeg-turbo refuses or only warns about
+// (CMYK/YCCK to RGBA, truncated or corrupt data) is decoded again by image/jpeg, so errors
+// and CMYK handling are the standard library's whichever decoder is in use; the standard
+// library's header checks are Header's.
 func decodeScaled(data []byte, o Options, turbo bool) (_ image.Image, full image.Point, eighths int, _ error) {
-	img, w, h, n, err := decodeBytesSized(data, o, turbo)
-	return img, image.Pt(w, h), n, err
-}
-
-func decodeBytesSized(data []byte, o Options, turbo bool) (_ image.Image, w, h, eighths int, _ error) {
-	if len(data) == 0 {
-		return nil, 0, 0, 0, ErrEmpty
-	}
 	f := sniff(data)
-	if f == "" {
-		return nil, 0, 0, 0, unknownFormat(data)
-	}
 	turbo = turbo && f == "jpeg"
-	var err error
 	var layout turboLayout
 	if turbo {
-		if w, h, layout, err = turboHeader(data); err != nil {
-			turbo = false
+		w, h, l, err := turboHeader(data)
+		if err == nil {
+			err = checkPixels(w, h, o.MaxPixels)
+			if err != nil {
+				return nil, image.Point{}, 0, err
+			}
 		}
+		full, layout, turbo = image.Pt(w, h), l, err == nil
 	}
-	if !turbo {
-		cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
+	if !turbo { // also what refuses empty, unknown and truncated files
+		cfg, _, err := Header(data, o.MaxPixels)
 		if err != nil {
-			return nil, 0, 0, 0, wrapTruncated(f, data, err)
+			return nil, image.Point{}, 0, err
 		}
-		w, h = cfg.Width, cfg.Height
-	}
-	if err := checkPixels(w, h, o.MaxPixels); err != nil {
-		return nil, 0, 0, 0, err
+		full = image.Pt(cfg.Width, cfg.Height)
 	}
 	if turbo {
 		minW, minH := o.MinW, o.MinH
 		if o.SizeFor != nil {
-			minW, minH = o.SizeFor(w, h)
+			minW, minH = o.SizeFor(full.X, full.Y)
 		}
-		n := pickScale(w, h, minW, minH)
-		sw, sh := scaledDim(w, n), scaledDim(h, n)
+		n := pickScale(full.X, full.Y, minW, minH)
+		sw, sh := scaledDim(full.X, n), scaledDim(full.Y, n)
 		if o.YCbCr && layout.ok {
 			if img, err := turboDecodeYCbCr(data, sw, sh, layout); err == nil {
-				return img, w, h, n, nil
+				return img, full, n, nil
 			}
 		} else if img, err := turboDecode(data, sw, sh, false); err == nil {
-			return img, w, h, n, nil
+			return img, full, n, nil
 		}
 	}
 	var img image.Image
+	var err error
 	r := bytes.NewReader(data)
 	switch f {
 	case "jpeg":
@@ -201,12 +192,12 @@ func decodeBytesSized(data []byte, o Options, turbo bool) (_ image.Image, w, h, 
 		img, err = gif.Decode(r) // the first frame only
 	}
 	if err != nil {
-		return nil, 0, 0, 0, wrapTruncated(f, data, err)
+		return nil, image.Point{}, 0, wrapTruncated(f, data, err)
 	}
 	if y, ok := img.(*image.YCbCr); ok && o.YCbCr && y.Rect.Min == (image.Point{}) {
-		return y, w, h, 8, nil
+		return y, full, 8, nil
 	}
-	return toRGBA(img), w, h, 8, nil
+	return toRGBA(img), full, 8, nil
 }
 
 func wrapTruncated(f string, data []byte, err error) error {

@@ -1,5 +1,6 @@
 // Package decode turns image files (JPEG, PNG, GIF, sniffed from their bytes) into
-// opaque *image.RGBA, for the loader, the shard packer and prediction.
+// opaque *image.RGBA, or a JPEG's YCbCr planes for readers that resample them
+// (Options.YCbCr), for the loader, the shard packer and prediction.
 //
 // It owns everything about getting pixels out of a file that a dataset in the wild
 // needs:

@@ -531,7 +531,7 @@ func TestRecycledPixelsStdPaths(t *testing.T) {
 		name string
 		data []byte
 	}{{"jpeg", jpegBytes(t, src)}, {"png-alpha", pngBytes(t, src)}} {
-		fresh, _, _, _, err := decodeBytesSized(c.data, Options{}, false)
+		fresh, _, _, err := decodeScaled(c.data, Options{}, false)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -541,7 +541,7 @@ func TestRecycledPixelsStdPaths(t *testing.T) {
 			junk.Pix[i] = 0xA5
 		}
 		Recycle(junk)
-		got, _, _, _, err := decodeBytesSized(c.data, Options{}, false)
+		got, _, _, err := decodeScaled(c.data, Options{}, false)
 		if err != nil {
 			t.Fatal(err)
 		}

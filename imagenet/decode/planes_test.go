@@ -53,7 +53,7 @@ func TestTurboPlanesMatchStdlib(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := img.(*image.YCbCr)
-		got, _, _, _, err := decodeBytesSized(data, Options{YCbCr: true}, true)
+		got, _, _, err := decodeScaled(data, Options{YCbCr: true}, true)
 		if err != nil {
 			t.Fatal(err)
 		}
