@@ -166,6 +166,16 @@ func (c Config) PixelBatches(backend string) bool {
 	return backend != "go" && !strings.HasPrefix(backend, "go:")
 }
 
+// EvalPixelNorm is what an inference Predictor on the backend named backend needs to take
+// 8-bit batches: the normalisation of tf (the eval transform) when PixelBatches says so,
+// else the zero PixelNorm (float batches). eval and predict set Predictor.PixelNorm from it.
+func (c Config) EvalPixelNorm(backend string, tf *augment.Eval) vision.PixelNorm {
+	if !c.PixelBatches(backend) {
+		return vision.PixelNorm{}
+	}
+	return PixelNormOf(tf.Normalisation())
+}
+
 // PixelNormOf is the in-graph normalisation matching a transform's mean and std (as its
 // Normalisation method returns them), bit-identical to the host's.
 func PixelNormOf(mean, std [3]float32) vision.PixelNorm {

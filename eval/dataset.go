@@ -6,7 +6,6 @@ import (
 
 	"github.com/gomlx/compute"
 
-	"github.com/tfvision/tfvision/configs"
 	"github.com/tfvision/tfvision/imagenet"
 	"github.com/tfvision/tfvision/run"
 )
@@ -82,9 +81,9 @@ func EvaluateDataset(ctx context.Context, b compute.Backend, r *run.Run, opts Da
 	if batch <= 0 {
 		batch = 100
 	}
-	pixels := r.Config.PixelBatches(b.String())
+	norm := r.Config.EvalPixelNorm(b.String(), tf) // valid: 8-bit batches, normalised in the graph
 	loader, err := imagenet.NewLoader(split, imagenet.LoaderConfig{BatchSize: batch, Workers: opts.Workers, Prefetch: 4,
-		Transform: tf, NoSubstitute: true, RecordFailures: true, MaxPixels: r.MaxPixels(opts.MaxPixels), Pixels: pixels})
+		Transform: tf, NoSubstitute: true, RecordFailures: true, MaxPixels: r.MaxPixels(opts.MaxPixels), Pixels: norm.Valid()})
 	if err != nil {
 		return Result{}, info, err
 	}
@@ -93,10 +92,7 @@ func EvaluateDataset(ctx context.Context, b compute.Backend, r *run.Run, opts Da
 		return Result{}, info, err
 	}
 	defer p.Finalize()
-	p.AfterBatch = opts.AfterBatch
-	if pixels { // 8-bit batches, normalised in the graph as the host would
-		p.PixelNorm = configs.PixelNormOf(tf.Normalisation())
-	}
+	p.AfterBatch, p.PixelNorm = opts.AfterBatch, norm
 	res, err := EvaluateWith(ctx, p, loader, ds.Classes, eo)
 	return res, info, err
 }

@@ -10,7 +10,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tfvision/tfvision/backend"
-	"github.com/tfvision/tfvision/configs"
 	"github.com/tfvision/tfvision/eval"
 	"github.com/tfvision/tfvision/predict"
 	"github.com/tfvision/tfvision/run"
@@ -70,9 +69,7 @@ model) goes to stderr.`,
 				return err
 			}
 			defer p.Finalize()
-			if loaded.Config.PixelBatches(b.String()) {
-				p.PixelNorm = configs.PixelNormOf(tf.Normalisation())
-			}
+			p.PixelNorm = loaded.Config.EvalPixelNorm(b.String(), tf)
 			if workers <= 0 {
 				workers = runtime.NumCPU()
 			}
