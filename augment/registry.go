@@ -179,6 +179,12 @@ func buildPipeline(spec string, size int) (*pipeline, error) {
 				return nil, opErr("the spec must start with the geometry, rrc(...) or resize(...)|center_crop(...), not %s", c.name)
 			}
 		}
+		if phase == wantCrop {
+			switch op.(type) {
+			case flipStage, imageStage, normaliseStage, eraseStage:
+				return nil, opErr("resize must be followed by center_crop")
+			}
+		}
 		switch s := op.(type) {
 		case rrcStage:
 			if phase != wantGeometry {
@@ -200,8 +206,6 @@ func buildPipeline(spec string, size int) (*pipeline, error) {
 			p.size, phase = s.size, inImage
 		case flipStage:
 			switch {
-			case phase == wantCrop:
-				return nil, opErr("resize must be followed by center_crop")
 			case phase == inFloat:
 				return nil, opErr("flip must come before normalise and the float ops (it flips the 8-bit image)")
 			case len(p.image) == 0 && p.flip == 0:
@@ -210,17 +214,12 @@ func buildPipeline(spec string, size int) (*pipeline, error) {
 				p.image = append(p.image, flipImage(s))
 			}
 		case imageStage:
-			switch phase {
-			case wantCrop:
-				return nil, opErr("resize must be followed by center_crop")
-			case inFloat:
+			if phase == inFloat {
 				return nil, opErr("%s works on the 8-bit image: put it before normalise and the float ops", c.name)
 			}
 			p.image = append(p.image, s.op)
 		case normaliseStage:
 			switch {
-			case phase == wantCrop:
-				return nil, opErr("resize must be followed by center_crop")
 			case normalised:
 				return nil, opErr("normalise given twice")
 			case phase == inFloat:
@@ -228,9 +227,6 @@ func buildPipeline(spec string, size int) (*pipeline, error) {
 			}
 			p.mean, p.std, normalised, phase = s.mean, s.std, true, inFloat
 		case eraseStage:
-			if phase == wantCrop {
-				return nil, opErr("resize must be followed by center_crop")
-			}
 			phase = inFloat
 			if s.p > 0 {
 				p.erase = append(p.erase, s.p)
