@@ -205,7 +205,11 @@ func (c Config) Validate() error {
 		return err
 	}
 	if !slices.Contains(Precisions, c.Precision) {
-		return fmt.Errorf("precision = %q: allowed values are f32, bf16", c.Precision)
+		names := make([]string, len(Precisions))
+		for i, p := range Precisions {
+			names[i] = string(p)
+		}
+		return fmt.Errorf("precision = %q: allowed values are %s", c.Precision, strings.Join(names, ", "))
 	}
 	if _, err := vision.ParseAttention(string(c.Attention)); err != nil {
 		return err
